@@ -47,9 +47,15 @@ mod tests {
             sqlx::Error::PoolClosed,
             sqlx::Error::Io(std::io::Error::other("reset")),
         ] {
-            assert!(matches!(classify_with(e, never), StoreError::Unavailable(_)));
+            assert!(matches!(
+                classify_with(e, never),
+                StoreError::Unavailable(_)
+            ));
         }
-        let other = in_op(classify_with(sqlx::Error::RowNotFound, never), "find_secret");
+        let other = in_op(
+            classify_with(sqlx::Error::RowNotFound, never),
+            "find_secret",
+        );
         match other {
             StoreError::Other(e) => assert!(format!("{e:#}").starts_with("find_secret: ")),
             e => panic!("expected Other, got {e:?}"),

@@ -36,7 +36,10 @@ pub const SQLITE_FILE_NAME: &str = "coffer.db";
 /// Opens the configured store: a `postgres://` or `postgresql://` `database_url` (from
 /// `COFFER_DATABASE_URL`) selects PostgreSQL; none selects SQLite at
 /// `<data_dir>/coffer.db` (creating the directory and file if missing).
-pub async fn open_store(database_url: Option<&str>, data_dir: &Path) -> anyhow::Result<Arc<dyn Store>> {
+pub async fn open_store(
+    database_url: Option<&str>,
+    data_dir: &Path,
+) -> anyhow::Result<Arc<dyn Store>> {
     let Some(url) = database_url else {
         tokio::fs::create_dir_all(data_dir)
             .await

@@ -30,11 +30,22 @@ pub(crate) const POSTGRES: &[Migration] = &[Migration {
 /// The migrations of `all` not yet in `applied`, in order. A database that has a version
 /// this build does not know was migrated by a newer coffer; running on it could misread
 /// data, so that is an error.
-pub(crate) fn pending<'a>(all: &'a [Migration], applied: &[i64]) -> anyhow::Result<Vec<&'a Migration>> {
-    if let Some(unknown) = applied.iter().find(|v| !all.iter().any(|m| m.version == **v)) {
-        bail!("the database has schema version {unknown}, which this coffer build does not know (was it migrated by a newer coffer?)");
+pub(crate) fn pending<'a>(
+    all: &'a [Migration],
+    applied: &[i64],
+) -> anyhow::Result<Vec<&'a Migration>> {
+    if let Some(unknown) = applied
+        .iter()
+        .find(|v| !all.iter().any(|m| m.version == **v))
+    {
+        bail!(
+            "the database has schema version {unknown}, which this coffer build does not know (was it migrated by a newer coffer?)"
+        );
     }
-    Ok(all.iter().filter(|m| !applied.contains(&m.version)).collect())
+    Ok(all
+        .iter()
+        .filter(|m| !applied.contains(&m.version))
+        .collect())
 }
 
 #[cfg(test)]
@@ -51,7 +62,12 @@ mod tests {
     #[test]
     fn pending_skips_applied_and_refuses_unknown_versions() {
         assert_eq!(pending(SQLITE, &[]).unwrap().len(), SQLITE.len());
-        assert!(pending(SQLITE, &[1]).unwrap().iter().all(|m| m.version != 1));
+        assert!(
+            pending(SQLITE, &[1])
+                .unwrap()
+                .iter()
+                .all(|m| m.version != 1)
+        );
         assert!(pending(SQLITE, &[1, 9999]).is_err());
     }
 }

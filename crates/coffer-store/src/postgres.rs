@@ -20,7 +20,9 @@ mod migrate;
 use async_trait::async_trait;
 use coffer_core::domain::{Scope, SecretMeta, SecretName, SecretRecord, SettingsRecord};
 use coffer_core::event::{Event, NewEvent};
-use coffer_core::store::{SealedSecretRow, SecretWrite, SettingsRow, SettingsWrite, Store, StoreError};
+use coffer_core::store::{
+    SealedSecretRow, SecretWrite, SettingsRow, SettingsWrite, Store, StoreError,
+};
 use sqlx::{PgPool, Postgres, Transaction};
 
 use self::connect::SchemaName;

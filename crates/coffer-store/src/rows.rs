@@ -30,24 +30,42 @@ pub(crate) type EventTuple = (i64, i64, String, String, String, i64, String);
 
 pub(crate) fn secret_meta(row: SecretMetaRow) -> SecretMeta {
     let (name, description, version, created_at_ms, updated_at_ms) = row;
-    SecretMeta { name, description, version, created_at_ms, updated_at_ms }
+    SecretMeta {
+        name,
+        description,
+        version,
+        created_at_ms,
+        updated_at_ms,
+    }
 }
 
 pub(crate) fn secret_record(row: SecretRow) -> SecretRecord {
     let (name, description, version, created, updated, sealed) = row;
-    SecretRecord { meta: secret_meta((name, description, version, created, updated)), sealed }
+    SecretRecord {
+        meta: secret_meta((name, description, version, created, updated)),
+        sealed,
+    }
 }
 
 pub(crate) fn sealed_secret(row: SealedSecretTuple) -> SealedSecretRow {
     let (scope, name, sealed) = row;
-    SealedSecretRow { scope, name, sealed }
+    SealedSecretRow {
+        scope,
+        name,
+        sealed,
+    }
 }
 
 pub(crate) fn settings_record(row: SettingsTuple) -> Result<SettingsRecord, StoreError> {
     let (doc, sealed, version, updated_at_ms) = row;
     let doc = serde_json::from_str(&doc).context("settings row: `doc` is not valid JSON")?;
     let sealed = decode_sealed(&sealed)?;
-    Ok(SettingsRecord { doc, sealed, version, updated_at_ms })
+    Ok(SettingsRecord {
+        doc,
+        sealed,
+        version,
+        updated_at_ms,
+    })
 }
 
 pub(crate) fn settings_row(row: SettingsListTuple) -> Result<SettingsRow, StoreError> {
@@ -59,15 +77,37 @@ pub(crate) fn settings_row(row: SettingsListTuple) -> Result<SettingsRow, StoreE
 
 pub(crate) fn event(row: EventTuple) -> Result<Event, StoreError> {
     let (id, at_ms, kind, scope, name, version, actor) = row;
-    let kind = EventKind::parse(&kind)
-        .ok_or_else(|| anyhow!("event row {id}: unknown kind {kind:?}"))?;
-    Ok(Event { id, kind, scope, name, version, actor, at_ms })
+    let kind =
+        EventKind::parse(&kind).ok_or_else(|| anyhow!("event row {id}: unknown kind {kind:?}"))?;
+    Ok(Event {
+        id,
+        kind,
+        scope,
+        name,
+        version,
+        actor,
+        at_ms,
+    })
 }
 
 /// The recorded form of `new`, once the store assigned `id` and `version`.
 pub(crate) fn recorded(new: NewEvent, id: i64, version: i64) -> Event {
-    let NewEvent { kind, scope, name, actor, at_ms } = new;
-    Event { id, kind, scope, name, version, actor, at_ms }
+    let NewEvent {
+        kind,
+        scope,
+        name,
+        actor,
+        at_ms,
+    } = new;
+    Event {
+        id,
+        kind,
+        scope,
+        name,
+        version,
+        actor,
+        at_ms,
+    }
 }
 
 /// The `settings.sealed` column: a JSON object mapping each JSON pointer to the standard
@@ -81,8 +121,8 @@ pub(crate) fn encode_sealed(sealed: &BTreeMap<String, Vec<u8>>) -> Result<String
 }
 
 pub(crate) fn decode_sealed(text: &str) -> Result<BTreeMap<String, Vec<u8>>, StoreError> {
-    let map: BTreeMap<String, String> =
-        serde_json::from_str(text).context("settings row: `sealed` is not a JSON object of strings")?;
+    let map: BTreeMap<String, String> = serde_json::from_str(text)
+        .context("settings row: `sealed` is not a JSON object of strings")?;
     map.into_iter()
         .map(|(pointer, b64)| {
             let envelope = STANDARD
@@ -121,11 +161,25 @@ mod tests {
     #[test]
     fn corrupt_columns_are_errors_not_panics() {
         for bad in ["", "[]", "{\"/a\": 1}", "{\"/a\": \"not base64!\"}"] {
-            assert!(matches!(decode_sealed(bad), Err(StoreError::Other(_))), "{bad}");
+            assert!(
+                matches!(decode_sealed(bad), Err(StoreError::Other(_))),
+                "{bad}"
+            );
         }
-        let row = (1, 0, "secret.exploded".to_owned(), "global".into(), "A".into(), 1, "x".into());
+        let row = (
+            1,
+            0,
+            "secret.exploded".to_owned(),
+            "global".into(),
+            "A".into(),
+            1,
+            "x".into(),
+        );
         assert!(matches!(event(row), Err(StoreError::Other(_))));
         let settings = ("{".to_owned(), "{}".to_owned(), 1, 0);
-        assert!(matches!(settings_record(settings), Err(StoreError::Other(_))));
+        assert!(matches!(
+            settings_record(settings),
+            Err(StoreError::Other(_))
+        ));
     }
 }

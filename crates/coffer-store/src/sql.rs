@@ -9,7 +9,8 @@ pub(crate) const CREATE_SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS sc
      version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
 
 /// → applied versions, ascending.
-pub(crate) const APPLIED_MIGRATIONS: &str = "SELECT version FROM schema_migrations ORDER BY version";
+pub(crate) const APPLIED_MIGRATIONS: &str =
+    "SELECT version FROM schema_migrations ORDER BY version";
 
 /// `$1` version, `$2` name, `$3` applied_at.
 pub(crate) const RECORD_MIGRATION: &str =

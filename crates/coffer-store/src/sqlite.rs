@@ -15,7 +15,9 @@ use anyhow::Context;
 use async_trait::async_trait;
 use coffer_core::domain::{Scope, SecretMeta, SecretName, SecretRecord, SettingsRecord};
 use coffer_core::event::{Event, NewEvent};
-use coffer_core::store::{SealedSecretRow, SecretWrite, SettingsRow, SettingsWrite, Store, StoreError};
+use coffer_core::store::{
+    SealedSecretRow, SecretWrite, SettingsRow, SettingsWrite, Store, StoreError,
+};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
 use self::error::at;
@@ -30,7 +32,9 @@ pub struct SqliteStore {
 
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteStore").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -53,7 +57,11 @@ impl SqliteStore {
                 return Err(anyhow::Error::new(e).context(format!("opening readers on {shown}")));
             }
         };
-        Ok(SqliteStore { path: path.to_owned(), read, write })
+        Ok(SqliteStore {
+            path: path.to_owned(),
+            read,
+            write,
+        })
     }
 
     /// The database file.
@@ -62,7 +70,10 @@ impl SqliteStore {
     }
 
     async fn begin(&self, op: &'static str) -> Result<Transaction<'static, Sqlite>, StoreError> {
-        self.write.begin_with("BEGIN IMMEDIATE").await.map_err(at(op))
+        self.write
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(at(op))
     }
 }
 

@@ -21,10 +21,14 @@ pub(super) struct SchemaName(String);
 impl SchemaName {
     pub(super) fn parse(s: &str) -> anyhow::Result<SchemaName> {
         let mut chars = s.chars();
-        let first_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase() || c == '_');
+        let first_ok = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_');
         let rest_ok = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if !(first_ok && rest_ok && s.len() <= 63) || s.starts_with("pg_") {
-            bail!("invalid PostgreSQL schema name {s:?}: use [a-z_][a-z0-9_]*, at most 63 bytes, not pg_*");
+            bail!(
+                "invalid PostgreSQL schema name {s:?}: use [a-z_][a-z0-9_]*, at most 63 bytes, not pg_*"
+            );
         }
         Ok(SchemaName(s.to_owned()))
     }
@@ -61,10 +65,13 @@ pub(super) async fn drop_schema(url: &str, schema: &SchemaName) -> anyhow::Resul
     let mut conn = PgConnection::connect_with(&parse_url(url)?)
         .await
         .context("connecting to PostgreSQL")?;
-    sqlx::raw_sql(AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {} CASCADE", schema.quoted())))
-        .execute(&mut conn)
-        .await
-        .with_context(|| format!("dropping schema {}", schema.as_str()))?;
+    sqlx::raw_sql(AssertSqlSafe(format!(
+        "DROP SCHEMA IF EXISTS {} CASCADE",
+        schema.quoted()
+    )))
+    .execute(&mut conn)
+    .await
+    .with_context(|| format!("dropping schema {}", schema.as_str()))?;
     conn.close().await.context("closing the connection")?;
     Ok(())
 }

@@ -15,7 +15,10 @@ use crate::{migrations, sql};
 const MIGRATION_LOCK: i64 = 0x636f_6666_6d69_6772;
 
 pub(super) async fn run(pool: &PgPool, schema: Option<&SchemaName>) -> anyhow::Result<()> {
-    let mut tx = pool.begin().await.context("starting the migration transaction")?;
+    let mut tx = pool
+        .begin()
+        .await
+        .context("starting the migration transaction")?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(MIGRATION_LOCK)
         .execute(&mut *tx)
@@ -23,10 +26,13 @@ pub(super) async fn run(pool: &PgPool, schema: Option<&SchemaName>) -> anyhow::R
         .context("taking the migration lock")?;
     if let Some(schema) = schema {
         // Under the lock: concurrent `CREATE SCHEMA IF NOT EXISTS` can still collide.
-        sqlx::raw_sql(AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS {}", schema.quoted())))
-            .execute(&mut *tx)
-            .await
-            .context("creating the schema")?;
+        sqlx::raw_sql(AssertSqlSafe(format!(
+            "CREATE SCHEMA IF NOT EXISTS {}",
+            schema.quoted()
+        )))
+        .execute(&mut *tx)
+        .await
+        .context("creating the schema")?;
     }
     sqlx::query(sql::CREATE_SCHEMA_MIGRATIONS)
         .execute(&mut *tx)
@@ -48,7 +54,11 @@ pub(super) async fn run(pool: &PgPool, schema: Option<&SchemaName>) -> anyhow::R
             .execute(&mut *tx)
             .await
             .context("recording a migration")?;
-        tracing::info!(migration.version = m.version, migration.name = m.name, "postgres: applied migration");
+        tracing::info!(
+            migration.version = m.version,
+            migration.name = m.name,
+            "postgres: applied migration"
+        );
     }
     tx.commit().await.context("committing migrations")?;
     Ok(())

@@ -10,7 +10,10 @@ use sqlx::SqlitePool;
 use crate::{migrations, sql};
 
 pub(super) async fn run(writer: &SqlitePool) -> anyhow::Result<()> {
-    let mut tx = writer.begin_with("BEGIN IMMEDIATE").await.context("locking the database for migrations")?;
+    let mut tx = writer
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .context("locking the database for migrations")?;
     sqlx::query(sql::CREATE_SCHEMA_MIGRATIONS)
         .execute(&mut *tx)
         .await
@@ -31,7 +34,11 @@ pub(super) async fn run(writer: &SqlitePool) -> anyhow::Result<()> {
             .execute(&mut *tx)
             .await
             .context("recording a migration")?;
-        tracing::info!(migration.version = m.version, migration.name = m.name, "sqlite: applied migration");
+        tracing::info!(
+            migration.version = m.version,
+            migration.name = m.name,
+            "sqlite: applied migration"
+        );
     }
     tx.commit().await.context("committing migrations")?;
     Ok(())

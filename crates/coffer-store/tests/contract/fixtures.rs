@@ -23,12 +23,30 @@ pub fn sealed(tag: u8) -> Vec<u8> {
     vec![0xff, 0x00, tag, 0xc3, 0x28, 0x80, tag]
 }
 
-pub fn write<'a>(scope: &'a Scope, name: &'a SecretName, sealed: Vec<u8>, at_ms: i64) -> SecretWrite<'a> {
-    SecretWrite { scope, name, sealed, key_id: "k1".to_owned(), description: None, at_ms }
+pub fn write<'a>(
+    scope: &'a Scope,
+    name: &'a SecretName,
+    sealed: Vec<u8>,
+    at_ms: i64,
+) -> SecretWrite<'a> {
+    SecretWrite {
+        scope,
+        name,
+        sealed,
+        key_id: "k1".to_owned(),
+        description: None,
+        at_ms,
+    }
 }
 
 pub fn event(kind: EventKind, scope: &Scope, name: &str, at_ms: i64) -> NewEvent {
-    NewEvent { kind, scope: scope.as_string(), name: name.to_owned(), actor: ACTOR.to_owned(), at_ms }
+    NewEvent {
+        kind,
+        scope: scope.as_string(),
+        name: name.to_owned(),
+        actor: ACTOR.to_owned(),
+        at_ms,
+    }
 }
 
 pub fn put_event(scope: &Scope, name: &SecretName, at_ms: i64) -> NewEvent {

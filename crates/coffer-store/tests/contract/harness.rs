@@ -31,7 +31,10 @@ impl Harness {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("coffer.db");
         let store = SqliteStore::open(&path).await.expect("open SQLite store");
-        Harness { store: Arc::new(store), backend: Backend::Sqlite { _dir: dir, path } }
+        Harness {
+            store: Arc::new(store),
+            backend: Backend::Sqlite { _dir: dir, path },
+        }
     }
 
     /// `None` (after a loud line on stderr, once per run) when PostgreSQL is not configured.
@@ -40,14 +43,20 @@ impl Harness {
             static ONCE: Once = Once::new();
             ONCE.call_once(|| {
                 // Straight to the stderr handle: the test harness captures `eprintln!`.
-                let line = format!("\nSKIPPED ({POSTGRES_URL_VAR} not set): postgres contract tests\n\n");
+                let line =
+                    format!("\nSKIPPED ({POSTGRES_URL_VAR} not set): postgres contract tests\n\n");
                 let _ = std::io::stderr().lock().write_all(line.as_bytes());
             });
             return None;
         };
         let schema = format!("coffer_test_{}", uuid::Uuid::new_v4().simple());
-        let store = PgStore::connect_with_schema(&url, &schema).await.expect("open PostgreSQL store");
-        Some(Harness { store: Arc::new(store), backend: Backend::Postgres { url, schema } })
+        let store = PgStore::connect_with_schema(&url, &schema)
+            .await
+            .expect("open PostgreSQL store");
+        Some(Harness {
+            store: Arc::new(store),
+            backend: Backend::Postgres { url, schema },
+        })
     }
 
     pub fn store(&self) -> &dyn Store {
@@ -58,7 +67,9 @@ impl Harness {
     pub async fn open_again(&self) -> anyhow::Result<Arc<dyn Store>> {
         Ok(match &self.backend {
             Backend::Sqlite { path, .. } => Arc::new(SqliteStore::open(path).await?),
-            Backend::Postgres { url, schema } => Arc::new(PgStore::connect_with_schema(url, schema).await?),
+            Backend::Postgres { url, schema } => {
+                Arc::new(PgStore::connect_with_schema(url, schema).await?)
+            }
         })
     }
 
@@ -66,16 +77,50 @@ impl Harness {
     pub async fn raw(&self, sql: &'static str) {
         match &self.backend {
             Backend::Sqlite { path, .. } => {
-                let mut conn = SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(path))
+                let mut conn =
+                    SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(path))
+                        .await
+                        .expect("side connection");
+                sqlx::raw_sql(sql)
+                    .execute(&mut conn)
                     .await
-                    .expect("side connection");
-                sqlx::raw_sql(sql).execute(&mut conn).await.expect("raw sql");
+                    .expect("raw sql");
                 conn.close().await.expect("close side connection");
             }
             Backend::Postgres { url, schema } => {
-                let mut conn = PgConnection::connect_with(&pg_options(url, schema)).await.expect("side connection");
-                sqlx::raw_sql(sql).execute(&mut conn).await.expect("raw sql");
+                let mut conn = PgConnection::connect_with(&pg_options(url, schema))
+                    .await
+                    .expect("side connection");
+                sqlx::raw_sql(sql)
+                    .execute(&mut conn)
+                    .await
+                    .expect("raw sql");
                 conn.close().await.expect("close side connection");
+            }
+        }
+    }
+
+    /// Runs a query returning one BIGINT on a side connection.
+    pub async fn scalar(&self, sql: &'static str) -> i64 {
+        match &self.backend {
+            Backend::Sqlite { path, .. } => {
+                let mut conn =
+                    SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(path))
+                        .await
+                        .expect("side connection");
+                sqlx::query_scalar(sql)
+                    .fetch_one(&mut conn)
+                    .await
+                    .expect("scalar")
+            }
+            Backend::Postgres { url, schema } => {
+                let mut conn = PgConnection::connect_with(&pg_options(url, schema))
+                    .await
+                    .expect("side connection");
+                sqlx::query_scalar(sql)
+                    .fetch_one(&mut conn)
+                    .await
+                    .expect("scalar")
             }
         }
     }
@@ -84,9 +129,10 @@ impl Harness {
     pub async fn columns(&self) -> Vec<(String, String)> {
         match &self.backend {
             Backend::Sqlite { path, .. } => {
-                let mut conn = SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(path))
-                    .await
-                    .expect("side connection");
+                let mut conn =
+                    SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(path))
+                        .await
+                        .expect("side connection");
                 sqlx::query_as(
                     "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
                      WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY 1, 2",
@@ -96,7 +142,9 @@ impl Harness {
                 .expect("sqlite columns")
             }
             Backend::Postgres { url, schema } => {
-                let mut conn = PgConnection::connect_with(&pg_options(url, schema)).await.expect("side connection");
+                let mut conn = PgConnection::connect_with(&pg_options(url, schema))
+                    .await
+                    .expect("side connection");
                 sqlx::query_as(
                     "SELECT table_name::text, column_name::text FROM information_schema.columns \
                      WHERE table_schema = current_schema() ORDER BY 1, 2",
@@ -127,7 +175,9 @@ impl Drop for Harness {
         let (url, schema) = (url.clone(), schema.clone());
         // Drop may run inside the test's runtime, which must not block: use a fresh one.
         let cleanup = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
             runtime.block_on(drop_schema(&url, &schema))
         });
         match cleanup.join() {

@@ -1,0 +1,237 @@
+//! Test harness: [`TestApp`] starts coffer in-process on port 0 over a fresh SQLite data
+//! dir or a fresh PostgreSQL schema, and can be stopped and restarted over the same
+//! storage with other keys. [`both_backends!`] emits one test per backend.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use coffer_core::store::Store;
+use coffer_core::Core;
+use coffer_crypto::SecretString;
+use coffer_server::AppConfig;
+use coffer_server::keys::{KeyConfig, resolve};
+use reqwest::{Method, RequestBuilder};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub const SESSION_KEY: &str = "test-session-key";
+pub const OH_SECRET_KEY: &str = "test-oh-secret-key";
+pub const POSTGRES_ENV: &str = "COFFER_TEST_POSTGRES_URL";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Emits `mod <name> { sqlite, postgres }` tests calling `async fn <name>(Backend)`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await
+            }
+            #[tokio::test]
+            async fn postgres() {
+                super::$name($crate::helpers::Backend::Postgres).await
+            }
+        }
+    )+};
+}
+
+/// How a test server is configured.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub session_keys: Vec<String>,
+    pub oh_secret_key: Option<String>,
+    pub previous_secret_keys: Vec<String>,
+    pub max_body_bytes: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            session_keys: vec![SESSION_KEY.to_owned()],
+            oh_secret_key: Some(OH_SECRET_KEY.to_owned()),
+            previous_secret_keys: Vec::new(),
+            max_body_bytes: coffer_server::app::DEFAULT_MAX_BODY_BYTES,
+        }
+    }
+}
+
+/// Where a test's data lives; survives restarts; cleaned up on drop.
+pub struct Storage {
+    pub backend: Backend,
+    pub dir: tempfile::TempDir,
+    pub postgres: Option<(String, String)>,
+}
+
+impl Storage {
+    /// `None` (with a loud line on stderr) when PostgreSQL is asked for but not configured.
+    pub fn new(backend: Backend) -> Option<Arc<Storage>> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let postgres = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => match std::env::var(POSTGRES_ENV) {
+                Ok(url) => Some((url, format!("t_{}", uuid::Uuid::new_v4().simple()))),
+                Err(_) => {
+                    eprintln!("SKIPPED ({POSTGRES_ENV} not set): postgres variant of this test");
+                    return None;
+                }
+            },
+        };
+        Some(Arc::new(Storage { backend, dir, postgres }))
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// The SQLite database file (and its `-wal` sibling).
+    pub fn sqlite_file(&self) -> PathBuf {
+        self.data_dir().join("coffer.db")
+    }
+
+    pub async fn open(&self) -> Arc<dyn Store> {
+        match &self.postgres {
+            None => {
+                std::fs::create_dir_all(self.data_dir()).unwrap();
+                Arc::new(coffer_store::SqliteStore::open(&self.sqlite_file()).await.expect("open sqlite"))
+            }
+            Some((url, schema)) => Arc::new(
+                coffer_store::PgStore::connect_with_schema(url, schema).await.expect("connect postgres"),
+            ),
+        }
+    }
+}
+
+impl Drop for Storage {
+    fn drop(&mut self) {
+        if let Some((url, schema)) = self.postgres.take() {
+            // Drop runs outside any runtime guarantee: use a private one.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let _ = rt.block_on(coffer_store::drop_schema(&url, &schema));
+            })
+            .join();
+        }
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub options: Options,
+    pub storage: Arc<Storage>,
+    pub store: Arc<dyn Store>,
+    pub core: Arc<Core>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        TestApp::spawn_with(backend, Options::default()).await
+    }
+
+    pub async fn spawn_with(backend: Backend, options: Options) -> Option<TestApp> {
+        let storage = Storage::new(backend)?;
+        Some(TestApp::start(storage, options).await)
+    }
+
+    pub async fn start(storage: Arc<Storage>, options: Options) -> TestApp {
+        let secret = |s: &String| SecretString::from(s.clone());
+        let key_config = KeyConfig {
+            oh_secret_key: options.oh_secret_key.as_ref().map(secret),
+            previous_secret_keys: options.previous_secret_keys.iter().map(secret).collect(),
+            data_dir: storage.data_dir(),
+            ..KeyConfig::default()
+        };
+        let resolved = resolve(&key_config).expect("keys");
+        let store = storage.open().await;
+        let core = Arc::new(Core::new(store.clone(), resolved.keys));
+        if resolved.has_previous {
+            core.reseal_all(&coffer_core::principal::Principal::System).await.expect("reseal");
+        }
+        let config = AppConfig {
+            session_keys: options.session_keys.iter().map(secret).collect(),
+            max_body_bytes: options.max_body_bytes,
+            cors_origins: Vec::new(),
+        };
+        let app = coffer_server::build_app(core.clone(), config);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(coffer_server::serve(listener, app, async move {
+            let _ = rx.await;
+        }));
+        TestApp {
+            base,
+            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            options,
+            storage,
+            store,
+            core,
+            shutdown: Some(tx),
+            server: Some(server),
+        }
+    }
+
+    /// Stops the server (in-flight requests finish) and closes the store.
+    pub async fn stop(mut self) -> Arc<Storage> {
+        self.shutdown_now().await;
+        self.storage.clone()
+    }
+
+    async fn shutdown_now(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task").expect("server");
+        }
+        self.store.close().await;
+    }
+
+    /// Stops and starts again over the same storage with `options`.
+    pub async fn restart_with(self, options: Options) -> TestApp {
+        let storage = self.stop().await;
+        TestApp::start(storage, options).await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A request carrying the first configured session key.
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let req = self.http.request(method, self.url(path));
+        match self.options.session_keys.first() {
+            Some(key) => req.header("X-Session-API-Key", key),
+            None => req,
+        }
+    }
+
+    /// A request with no session key.
+    pub fn anonymous(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http.request(method, self.url(path))
+    }
+
+    pub fn client(&self) -> coffer_client::CofferClient {
+        coffer_client::CofferClient::new(&self.base, self.options.session_keys.first().map(String::as_str))
+    }
+}
+
+/// Sends `req` and returns (status, parsed JSON body or the raw text as a JSON string).
+#[track_caller]
+pub fn send(req: RequestBuilder) -> impl std::future::Future<Output = (u16, serde_json::Value)> {
+    async move {
+        let response = req.send().await.expect("request");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+        (status, body)
+    }
+}

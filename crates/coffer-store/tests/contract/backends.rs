@@ -1,0 +1,173 @@
+//! Contract cases that need the backend itself, not just the store: reopening (durability
+//! and idempotent migrations), corrupt rows, a closed store, and schema parity.
+
+use std::collections::BTreeMap;
+
+use coffer_core::domain::Scope;
+use coffer_core::event::EventKind;
+use coffer_core::store::{SettingsWrite, StoreError};
+use serde_json::json;
+
+use crate::fixtures::{event, name, put_event, sealed, write};
+use crate::harness::{Backend, Harness};
+
+pub async fn reopening_keeps_every_committed_change(h: &Harness) {
+    let (scope, n) = (Scope::Global, name("DURABLE"));
+    let store = h.store();
+    store
+        .upsert_secret(write(&scope, &n, sealed(1), 1), put_event(&scope, &n, 1))
+        .await
+        .unwrap();
+    let settings = SettingsWrite {
+        scope: &scope,
+        key: "llm",
+        doc: json!({"model": "m"}),
+        sealed: BTreeMap::from([("/api_key".to_owned(), sealed(2))]),
+        at_ms: 2,
+    };
+    store
+        .save_settings(
+            settings,
+            None,
+            event(EventKind::SettingsUpdated, &scope, "llm", 2),
+        )
+        .await
+        .unwrap();
+    let events = store.list_events(0, 100).await.unwrap();
+    store.close().await;
+
+    if let Backend::Sqlite { path, .. } = &h.backend {
+        let wal = path.with_extension("db-wal");
+        let wal_len = std::fs::metadata(&wal).map_or(0, |m| m.len());
+        assert_eq!(wal_len, 0, "close() checkpoints the WAL into the main file");
+    }
+
+    let reopened = h.open_again().await.expect("reopen");
+    let found = reopened
+        .find_secret(&scope, &n)
+        .await
+        .unwrap()
+        .expect("secret survives");
+    assert_eq!((found.sealed, found.meta.version), (sealed(1), 1));
+    let record = reopened
+        .find_settings(&scope, "llm")
+        .await
+        .unwrap()
+        .expect("settings survive");
+    assert_eq!(
+        (record.doc, record.sealed["/api_key"].clone()),
+        (json!({"model": "m"}), sealed(2))
+    );
+    assert_eq!(reopened.list_events(0, 100).await.unwrap(), events);
+
+    // Event ids keep increasing across restarts.
+    let next = reopened
+        .append_event(event(EventKind::KeyRotated, &scope, "", 3), 1)
+        .await
+        .unwrap();
+    assert!(next.id > events.last().unwrap().id);
+    reopened.close().await;
+}
+
+pub async fn opening_the_same_database_again_is_idempotent(h: &Harness) {
+    // Two more instances start at once while the first one is running.
+    let (a, b) = tokio::join!(h.open_again(), h.open_again());
+    let (a, b) = (a.expect("second open"), b.expect("third open"));
+    let n = name("SEEN_BY_ALL");
+    h.store()
+        .upsert_secret(
+            write(&Scope::Global, &n, sealed(1), 1),
+            put_event(&Scope::Global, &n, 1),
+        )
+        .await
+        .unwrap();
+    for other in [&a, &b] {
+        assert!(
+            other
+                .find_secret(&Scope::Global, &n)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        other.close().await;
+    }
+    assert_eq!(
+        h.scalar("SELECT COUNT(*) FROM schema_migrations").await,
+        1,
+        "each migration recorded once"
+    );
+}
+
+pub async fn corrupt_rows_are_errors_not_panics(h: &Harness) {
+    h.raw("INSERT INTO events (at, kind, scope, name, version, actor) VALUES (1, 'secret.exploded', 'global', 'X', 1, 'a')")
+        .await;
+    assert!(matches!(
+        h.store().list_events(0, 10).await,
+        Err(StoreError::Other(_))
+    ));
+
+    h.raw("INSERT INTO settings (scope, key, doc, sealed, version, updated_at) VALUES ('global', 'bad', 'not json', '{}', 1, 1)")
+        .await;
+    assert!(matches!(
+        h.store().find_settings(&Scope::Global, "bad").await,
+        Err(StoreError::Other(_))
+    ));
+    h.raw("INSERT INTO settings (scope, key, doc, sealed, version, updated_at) VALUES ('global', 'bad64', '{}', '{\"/k\": \"%%\"}', 1, 1)")
+        .await;
+    assert!(matches!(
+        h.store().find_settings(&Scope::Global, "bad64").await,
+        Err(StoreError::Other(_))
+    ));
+    assert!(matches!(
+        h.store().list_settings().await,
+        Err(StoreError::Other(_))
+    ));
+}
+
+pub async fn a_closed_store_is_unavailable(h: &Harness) {
+    let store = h.store();
+    store.close().await;
+    assert!(matches!(
+        store.list_secrets(&Scope::Global).await,
+        Err(StoreError::Unavailable(_))
+    ));
+    let n = name("LATE");
+    let result = store
+        .upsert_secret(
+            write(&Scope::Global, &n, sealed(1), 1),
+            put_event(&Scope::Global, &n, 1),
+        )
+        .await;
+    assert!(matches!(result, Err(StoreError::Unavailable(_))));
+}
+
+/// Both migrated schemas have the same tables and columns.
+pub async fn schemas_have_the_same_tables_and_columns(sqlite: &Harness, postgres: &Harness) {
+    let (sqlite_columns, postgres_columns) = (sqlite.columns().await, postgres.columns().await);
+    assert!(
+        sqlite_columns
+            .iter()
+            .any(|(t, c)| t == "secrets" && c == "sealed"),
+        "{sqlite_columns:?}"
+    );
+    assert_eq!(sqlite_columns, postgres_columns);
+}
+
+harness_contract!(
+    reopening_keeps_every_committed_change,
+    opening_the_same_database_again_is_idempotent,
+    corrupt_rows_are_errors_not_panics,
+    a_closed_store_is_unavailable,
+);
+
+/// PostgreSQL only (it needs both backends).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_schema_parity() {
+    let Some(postgres) = Harness::postgres().await else {
+        return;
+    };
+    let sqlite = Harness::sqlite().await;
+    schemas_have_the_same_tables_and_columns(&sqlite, &postgres).await;
+    sqlite.finish().await;
+    postgres.finish().await;
+}
