@@ -77,6 +77,10 @@ impl Storage {
             Backend::Postgres => match std::env::var(POSTGRES_ENV) {
                 Ok(url) => Some((url, format!("t_{}", uuid::Uuid::new_v4().simple()))),
                 Err(_) => {
+                    assert!(
+                        std::env::var_os("COFFER_REQUIRE_POSTGRES").is_none(),
+                        "COFFER_REQUIRE_POSTGRES is set but {POSTGRES_ENV} is not"
+                    );
                     eprintln!("SKIPPED ({POSTGRES_ENV} not set): postgres variant of this test");
                     return None;
                 }
