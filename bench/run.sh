@@ -15,7 +15,7 @@ cargo build --release -p coffer
 DATA="$(mktemp -d)"
 LOG="$DATA/server.log"
 SESSION_API_KEY="$KEY" OH_SECRET_KEY="bench-secret-key" RUST_LOG=warn \
-  target/release/coffer serve --port 0 --data-dir "$DATA/data" >"$DATA/stdout" 2>"$LOG" &
+  "${CARGO_TARGET_DIR:-target}/release/coffer" serve --port 0 --data-dir "$DATA/data" >"$DATA/stdout" 2>"$LOG" &
 PID=$!
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$DATA"' EXIT
 for _ in $(seq 1 100); do grep -q 'listening on' "$DATA/stdout" 2>/dev/null && break; sleep 0.1; done

@@ -239,3 +239,26 @@ pub fn send(req: RequestBuilder) -> impl std::future::Future<Output = (u16, serd
         (status, body)
     }
 }
+
+/// `GET /api/settings`, with `X-Expose-Secrets: <expose>` when given.
+pub async fn get_settings(app: &TestApp, expose: Option<&str>) -> (u16, serde_json::Value) {
+    let req = app.request(Method::GET, "/api/settings");
+    send(match expose {
+        Some(value) => req.header("X-Expose-Secrets", value),
+        None => req,
+    })
+    .await
+}
+
+/// `PATCH /api/settings` with a JSON body.
+pub async fn patch_settings(app: &TestApp, body: serde_json::Value) -> (u16, serde_json::Value) {
+    send(app.request(Method::PATCH, "/api/settings").json(&body)).await
+}
+
+/// Decrypts an `encrypted`-mode token with the Fernet key of `oh_secret_key`
+/// (SHA-256 of it, as the original does).
+pub fn fernet_decrypt(oh_secret_key: &str, token: &str) -> Option<String> {
+    use coffer_crypto::ExposeSecret;
+    let key = coffer_crypto::FernetKey::from_secret_key(oh_secret_key);
+    key.decrypt_string(token).map(|s| s.expose_secret().to_owned())
+}
