@@ -55,23 +55,49 @@ impl CofferClient {
     }
 
     pub async fn list_secrets(&self) -> Result<Vec<(String, Option<String>)>, ClientError> {
-        let body: Value = check(self.request(Method::GET, "/api/settings/secrets").send().await?).await?.json().await?;
+        let body: Value = check(
+            self.request(Method::GET, "/api/settings/secrets")
+                .send()
+                .await?,
+        )
+        .await?
+        .json()
+        .await?;
         let items = body["secrets"].as_array().cloned().unwrap_or_default();
         Ok(items
             .iter()
-            .map(|s| (s["name"].as_str().unwrap_or_default().to_owned(), s["description"].as_str().map(str::to_owned)))
+            .map(|s| {
+                (
+                    s["name"].as_str().unwrap_or_default().to_owned(),
+                    s["description"].as_str().map(str::to_owned),
+                )
+            })
             .collect())
     }
 
-    pub async fn put_secret(&self, name: &str, value: &str, description: Option<&str>) -> Result<(), ClientError> {
+    pub async fn put_secret(
+        &self,
+        name: &str,
+        value: &str,
+        description: Option<&str>,
+    ) -> Result<(), ClientError> {
         let body = json!({"name": name, "value": value, "description": description});
-        check(self.request(Method::PUT, "/api/settings/secrets").json(&body).send().await?).await?;
+        check(
+            self.request(Method::PUT, "/api/settings/secrets")
+                .json(&body)
+                .send()
+                .await?,
+        )
+        .await?;
         Ok(())
     }
 
     /// `None` when the secret does not exist (404).
     pub async fn get_secret(&self, name: &str) -> Result<Option<String>, ClientError> {
-        let response = self.request(Method::GET, &format!("/api/settings/secrets/{name}")).send().await?;
+        let response = self
+            .request(Method::GET, &format!("/api/settings/secrets/{name}"))
+            .send()
+            .await?;
         if response.status() == StatusCode::NOT_FOUND {
             return Ok(None);
         }
@@ -79,7 +105,12 @@ impl CofferClient {
     }
 
     pub async fn delete_secret(&self, name: &str) -> Result<(), ClientError> {
-        check(self.request(Method::DELETE, &format!("/api/settings/secrets/{name}")).send().await?).await?;
+        check(
+            self.request(Method::DELETE, &format!("/api/settings/secrets/{name}"))
+                .send()
+                .await?,
+        )
+        .await?;
         Ok(())
     }
 
@@ -97,6 +128,9 @@ async fn check(response: reqwest::Response) -> Result<reqwest::Response, ClientE
     if status.is_success() {
         Ok(response)
     } else {
-        Err(ClientError::Status { status, body: response.text().await.unwrap_or_default() })
+        Err(ClientError::Status {
+            status,
+            body: response.text().await.unwrap_or_default(),
+        })
     }
 }

@@ -1,8 +1,8 @@
 //! Domain newtypes and records. Values are built through `parse` and never expose fields.
 
+mod records;
 mod scope;
 mod secret_name;
-mod records;
 
 pub use records::{SecretMeta, SecretRecord, SettingsRecord};
 pub use scope::Scope;

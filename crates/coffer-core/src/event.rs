@@ -24,9 +24,14 @@ impl EventKind {
     }
 
     pub fn parse(s: &str) -> Option<EventKind> {
-        [Self::SecretPut, Self::SecretDeleted, Self::SettingsUpdated, Self::KeyRotated]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [
+            Self::SecretPut,
+            Self::SecretDeleted,
+            Self::SettingsUpdated,
+            Self::KeyRotated,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 

@@ -37,7 +37,11 @@ pub struct Core {
 
 impl Core {
     pub fn new(store: Arc<dyn Store>, keys: CoreKeys) -> Core {
-        Core { store, keys, bus: EventBus::new() }
+        Core {
+            store,
+            keys,
+            bus: EventBus::new(),
+        }
     }
 
     /// Recorded changes, as they commit.

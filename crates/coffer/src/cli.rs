@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser, Debug)]
-#[command(name = "coffer", version, about = "Keeps an agent platform's LLM settings, provider keys and secrets sealed, and serves them.")]
+#[command(
+    name = "coffer",
+    version,
+    about = "Keeps an agent platform's LLM settings, provider keys and secrets sealed, and serves them."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

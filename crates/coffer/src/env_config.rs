@@ -15,7 +15,11 @@ pub fn session_keys() -> anyhow::Result<Vec<SecretString>> {
         Some(keys) => keys,
         None => std::env::var("SESSION_API_KEY").ok().into_iter().collect(),
     };
-    Ok(keys.into_iter().filter(|k| !k.is_empty()).map(SecretString::from).collect())
+    Ok(keys
+        .into_iter()
+        .filter(|k| !k.is_empty())
+        .map(SecretString::from)
+        .collect())
 }
 
 pub fn key_config(data_dir: &Path) -> anyhow::Result<KeyConfig> {
@@ -36,10 +40,12 @@ pub fn key_config(data_dir: &Path) -> anyhow::Result<KeyConfig> {
 /// `NAME` as a JSON list of strings, else `NAME_0`, `NAME_1`, … until the first gap.
 fn list_var(name: &str) -> anyhow::Result<Option<Vec<String>>> {
     if let Ok(text) = std::env::var(name) {
-        let list: Vec<String> =
-            serde_json::from_str(&text).with_context(|| format!("{name} must be a JSON list of strings"))?;
+        let list: Vec<String> = serde_json::from_str(&text)
+            .with_context(|| format!("{name} must be a JSON list of strings"))?;
         return Ok(Some(list));
     }
-    let indexed: Vec<String> = (0..).map_while(|i| std::env::var(format!("{name}_{i}")).ok()).collect();
+    let indexed: Vec<String> = (0..)
+        .map_while(|i| std::env::var(format!("{name}_{i}")).ok())
+        .collect();
     Ok((!indexed.is_empty()).then_some(indexed))
 }

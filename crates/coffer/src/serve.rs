@@ -19,19 +19,29 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     refuse_open_exposure(&args, session_keys.is_empty())?;
     let resolved = coffer_server::keys::resolve(&env_config::key_config(&args.storage.data_dir)?)?;
     tracing::info!(key.source = ?resolved.source, key.id = %resolved.keys.keyring.current_id(), "master key loaded");
-    let store = coffer_store::open_store(args.storage.database_url.as_deref(), &args.storage.data_dir).await?;
+    let store =
+        coffer_store::open_store(args.storage.database_url.as_deref(), &args.storage.data_dir)
+            .await?;
     let core = Arc::new(Core::new(store.clone(), resolved.keys));
     if resolved.has_previous {
         let report = core.reseal_all(&Principal::System).await?;
         tracing::info!(?report, "re-sealed stored values under the current key");
     }
-    let config = AppConfig { session_keys, max_body_bytes: args.max_body_bytes, cors_origins: args.cors_origins };
+    let config = AppConfig {
+        session_keys,
+        max_body_bytes: args.max_body_bytes,
+        cors_origins: args.cors_origins,
+    };
     let app = coffer_server::build_app(core, config);
     let listener = TcpListener::bind((args.host.as_str(), args.port))
         .await
         .with_context(|| format!("cannot bind {}:{}", args.host, args.port))?;
     let addr = listener.local_addr()?;
-    let shown_host = if addr.is_ipv6() { format!("[{}]", addr.ip()) } else { addr.ip().to_string() };
+    let shown_host = if addr.is_ipv6() {
+        format!("[{}]", addr.ip())
+    } else {
+        addr.ip().to_string()
+    };
     println!("coffer listening on http://{shown_host}:{}", addr.port());
     let served = coffer_server::serve(listener, app, shutdown_signal()).await;
     tracing::info!("shutting down: closing the database");
@@ -42,7 +52,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
 /// The original only warns when it binds a wildcard address without a key; coffer
 /// refuses unless told otherwise.
 fn refuse_open_exposure(args: &ServeArgs, no_keys: bool) -> anyhow::Result<()> {
-    let loopback = args.host == "localhost" || args.host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    let loopback =
+        args.host == "localhost" || args.host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
     if no_keys && !loopback && !args.allow_unauthenticated {
         bail!(
             "refusing to serve on {} with no session key: set SESSION_API_KEY (or OH_SESSION_API_KEYS), \

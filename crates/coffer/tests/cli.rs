@@ -15,14 +15,23 @@ struct Running {
 
 fn start(data_dir: &Path, envs: &[(&str, &str)], extra: &[&str]) -> Running {
     let mut cmd = Command::new(BIN);
-    cmd.args(["serve", "--port", "0", "--data-dir"]).arg(data_dir).args(extra);
-    cmd.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd.args(["serve", "--port", "0", "--data-dir"])
+        .arg(data_dir)
+        .args(extra);
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
     for (k, v) in envs {
         cmd.env(k, v);
     }
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn coffer");
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn coffer");
     let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let base = line
         .trim()
         .strip_prefix("coffer listening on ")
@@ -34,11 +43,20 @@ fn start(data_dir: &Path, envs: &[(&str, &str)], extra: &[&str]) -> Running {
 
 /// Sends SIGTERM and returns (exit success, stderr).
 fn stop(mut running: Running) -> (bool, String) {
-    let status = Command::new("kill").args(["-TERM", &running.child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", &running.child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let exit = running.child.wait().unwrap();
     let mut stderr = String::new();
-    running.child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    running
+        .child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
     (exit.success(), stderr)
 }
 
@@ -74,13 +92,22 @@ async fn serve_prints_one_ready_line_stops_cleanly_and_keeps_data_across_restart
     put_secret(&app.base, "k1", "CANARY", "cli-canary-value-9f3").await;
     let (ok, stderr) = stop(app);
     assert!(ok, "coffer did not exit cleanly: {stderr}");
-    assert!(!stderr.contains("cli-canary-value-9f3"), "a secret value reached the logs");
+    assert!(
+        !stderr.contains("cli-canary-value-9f3"),
+        "a secret value reached the logs"
+    );
     for line in stderr.lines().filter(|l| !l.trim().is_empty()) {
-        assert!(serde_json::from_str::<serde_json::Value>(line).is_ok(), "not a JSON log line: {line}");
+        assert!(
+            serde_json::from_str::<serde_json::Value>(line).is_ok(),
+            "not a JSON log line: {line}"
+        );
     }
 
     let again = start(&data, &envs, &[]);
-    assert_eq!(get_secret(&again.base, "k1", "CANARY").await, (200, "cli-canary-value-9f3".to_owned()));
+    assert_eq!(
+        get_secret(&again.base, "k1", "CANARY").await,
+        (200, "cli-canary-value-9f3".to_owned())
+    );
     assert!(stop(again).0);
 }
 
@@ -110,7 +137,10 @@ fn binding_a_public_address_without_a_session_key_is_refused() {
         .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("refusing to serve on 0.0.0.0 with no session key"), "{stderr}");
+    assert!(
+        stderr.contains("refusing to serve on 0.0.0.0 with no session key"),
+        "{stderr}"
+    );
     assert!(output.stdout.is_empty());
 }
 
@@ -136,13 +166,20 @@ async fn rotate_key_reseals_under_the_new_key() {
         .env("OH_PREVIOUS_SECRET_KEYS", r#"["old-key"]"#)
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert_eq!(
         String::from_utf8_lossy(&output.stdout).trim(),
         "re-sealed 1 secrets and 0 settings documents; 0 values open under no configured key"
     );
 
     let app = start(&data, &new_only, &[]);
-    assert_eq!(get_secret(&app.base, "k", "ROTATED").await, (200, "rotate-me".to_owned()));
+    assert_eq!(
+        get_secret(&app.base, "k", "ROTATED").await,
+        (200, "rotate-me".to_owned())
+    );
     assert!(stop(app).0);
 }

@@ -23,12 +23,10 @@ impl Scope {
         if let Some(id) = s.strip_prefix("workspace:") {
             return uuid::Uuid::parse_str(id).ok().map(Scope::Workspace);
         }
-        if let Some(user) = s.strip_prefix("account:") {
-            if !user.is_empty() {
-                return Some(Scope::Account(user.to_owned()));
-            }
+        match s.strip_prefix("account:") {
+            Some(user) if !user.is_empty() => Some(Scope::Account(user.to_owned())),
+            _ => None,
         }
-        None
     }
 
     pub fn as_string(&self) -> String {
@@ -53,7 +51,11 @@ mod tests {
     #[test]
     fn scopes_round_trip_through_their_text_form() {
         let id = uuid::Uuid::new_v4();
-        for scope in [Scope::Global, Scope::Workspace(id), Scope::Account("ops".into())] {
+        for scope in [
+            Scope::Global,
+            Scope::Workspace(id),
+            Scope::Account("ops".into()),
+        ] {
             assert_eq!(Scope::parse(&scope.as_string()), Some(scope));
         }
     }

@@ -13,7 +13,9 @@ impl SecretName {
     pub fn parse(s: &str) -> Option<SecretName> {
         let bytes = s.as_bytes();
         let first_ok = bytes.first().is_some_and(u8::is_ascii_alphabetic);
-        let rest_ok = bytes.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_');
+        let rest_ok = bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'_');
         (first_ok && rest_ok && bytes.len() <= Self::MAX_LEN).then(|| SecretName(s.to_owned()))
     }
 
@@ -41,11 +43,26 @@ mod tests {
     #[test]
     fn names_follow_the_environment_variable_rule() {
         let sixty_four = format!("A{}", "b".repeat(63));
-        for ok in ["A", "MY_SECRET", "VALID_NAME_123", "x_", sixty_four.as_str()] {
+        for ok in [
+            "A",
+            "MY_SECRET",
+            "VALID_NAME_123",
+            "x_",
+            sixty_four.as_str(),
+        ] {
             assert!(SecretName::parse(ok).is_some(), "{ok}");
         }
         let sixty_five = format!("A{}", "b".repeat(64));
-        for bad in ["", "123_invalid", "invalid-name", "_x", "ABC\n", "é", "A B", sixty_five.as_str()] {
+        for bad in [
+            "",
+            "123_invalid",
+            "invalid-name",
+            "_x",
+            "ABC\n",
+            "é",
+            "A B",
+            sixty_five.as_str(),
+        ] {
             assert!(SecretName::parse(bad).is_none(), "{bad:?}");
         }
     }

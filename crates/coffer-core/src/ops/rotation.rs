@@ -7,11 +7,11 @@ use coffer_crypto::{Aad, reseal};
 
 use super::Core;
 use super::settings::reseal_settings_fields;
+use crate::domain::Scope;
 use crate::error::CoreError;
 use crate::event::{EventKind, NewEvent, now_ms};
 use crate::principal::Principal;
 use crate::store::{SettingsWrite, StoreError};
-use crate::domain::Scope;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RotationReport {
@@ -40,12 +40,25 @@ impl Core {
             }
         }
         for row in self.store.list_settings().await? {
-            let (resealed, unreadable) = reseal_settings_fields(self, &row.scope, &row.record.sealed);
+            let (resealed, unreadable) =
+                reseal_settings_fields(self, &row.scope, &row.record.sealed);
             report.unreadable += unreadable;
-            let (Some(sealed), Some(scope)) = (resealed, Scope::parse(&row.scope)) else { continue };
-            let write = SettingsWrite { scope: &scope, key: &row.key, doc: row.record.doc, sealed, at_ms: now_ms() };
+            let (Some(sealed), Some(scope)) = (resealed, Scope::parse(&row.scope)) else {
+                continue;
+            };
+            let write = SettingsWrite {
+                scope: &scope,
+                key: &row.key,
+                doc: row.record.doc,
+                sealed,
+                at_ms: now_ms(),
+            };
             let event = self.new_event(EventKind::SettingsUpdated, &scope, &row.key, who);
-            match self.store.save_settings(write, Some(row.record.version), event).await {
+            match self
+                .store
+                .save_settings(write, Some(row.record.version), event)
+                .await
+            {
                 Ok((_, event)) => {
                     self.bus.publish(event);
                     report.settings_resealed += 1;

@@ -48,7 +48,11 @@ impl Core {
 
     /// The secret's value. A missing secret and one that cannot be opened (wrong key,
     /// tampered or moved row) are the same [`Missing::Secret`]: never another value.
-    pub async fn read_secret(&self, scope: &Scope, name: &SecretName) -> Result<SecretString, CoreError> {
+    pub async fn read_secret(
+        &self,
+        scope: &Scope,
+        name: &SecretName,
+    ) -> Result<SecretString, CoreError> {
         let record = self
             .store
             .find_secret(scope, name)
@@ -61,7 +65,12 @@ impl Core {
         })
     }
 
-    pub async fn delete_secret(&self, who: &Principal, scope: &Scope, name: &SecretName) -> Result<(), CoreError> {
+    pub async fn delete_secret(
+        &self,
+        who: &Principal,
+        scope: &Scope,
+        name: &SecretName,
+    ) -> Result<(), CoreError> {
         self.ensure_secrets_writable(scope).await?;
         let event = self.new_event(EventKind::SecretDeleted, scope, name.as_str(), who);
         match self.store.delete_secret(scope, name, event).await? {
@@ -81,6 +90,10 @@ impl Core {
         let all_known = ids
             .iter()
             .all(|id| KeyId::from_hex(id).is_some_and(|id| self.keys.keyring.knows(id)));
-        if all_known { Ok(()) } else { Err(CoreError::Unreadable(StoredData::Secrets)) }
+        if all_known {
+            Ok(())
+        } else {
+            Err(CoreError::Unreadable(StoredData::Secrets))
+        }
     }
 }

@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use coffer_crypto::{Aad, ExposeSecret, envelope_key_id, looks_like_fernet_token, open_string, seal};
+use coffer_crypto::{
+    Aad, ExposeSecret, envelope_key_id, looks_like_fernet_token, open_string, seal,
+};
 use serde_json::{Map, Value};
 
 use super::Core;
@@ -14,7 +16,9 @@ use crate::event::{EventKind, now_ms};
 use crate::principal::Principal;
 use crate::settings::document::Change;
 use crate::settings::secret_fields::{for_each_secret, place, take_secrets};
-use crate::settings::{AGENT_SETTINGS_KEY, Exposure, MASK, SettingsDocument, SettingsPatch, SettingsView};
+use crate::settings::{
+    AGENT_SETTINGS_KEY, Exposure, MASK, SettingsDocument, SettingsPatch, SettingsView,
+};
 use crate::store::{SettingsWrite, StoreError};
 
 /// How often an update is retried when a concurrent writer got there first.
@@ -23,14 +27,22 @@ const MAX_UPDATE_ATTEMPTS: usize = 32;
 impl Core {
     /// The scope's settings with secrets shown per `exposure`. A missing or unreadable
     /// document reads as the defaults; a secret field that does not open reads as unset.
-    pub async fn read_settings(&self, scope: &Scope, exposure: Exposure) -> Result<SettingsView, CoreError> {
+    pub async fn read_settings(
+        &self,
+        scope: &Scope,
+        exposure: Exposure,
+    ) -> Result<SettingsView, CoreError> {
         let Some(record) = self.store.find_settings(scope, AGENT_SETTINGS_KEY).await? else {
             return Ok(masked_view(&SettingsDocument::defaults()));
         };
         let mut doc = record.doc;
         for (pointer, envelope) in &record.sealed {
             let rendered = self.render_field(scope, pointer, envelope, exposure);
-            place(&mut doc, pointer, rendered.map_or(Value::Null, Value::String));
+            place(
+                &mut doc,
+                pointer,
+                rendered.map_or(Value::Null, Value::String),
+            );
         }
         match SettingsDocument::from_value(doc) {
             Some(doc) => {
@@ -72,7 +84,13 @@ impl Core {
                     (pointer, envelope)
                 })
                 .collect();
-            let write = SettingsWrite { scope, key: AGENT_SETTINGS_KEY, doc, sealed, at_ms: now_ms() };
+            let write = SettingsWrite {
+                scope,
+                key: AGENT_SETTINGS_KEY,
+                doc,
+                sealed,
+                at_ms: now_ms(),
+            };
             let event = self.new_event(EventKind::SettingsUpdated, scope, AGENT_SETTINGS_KEY, who);
             match self.store.save_settings(write, version, event).await {
                 Ok((_, event)) => {
@@ -88,17 +106,29 @@ impl Core {
 
     /// Loads the document with every secret opened; anything that does not open or parse
     /// refuses the write instead of silently replacing the value with `null`.
-    async fn load_settings_strict(&self, scope: &Scope) -> Result<(SettingsDocument, Option<i64>), CoreError> {
-        let Some(SettingsRecord { mut doc, sealed, version, .. }) =
-            self.store.find_settings(scope, AGENT_SETTINGS_KEY).await?
+    async fn load_settings_strict(
+        &self,
+        scope: &Scope,
+    ) -> Result<(SettingsDocument, Option<i64>), CoreError> {
+        let Some(SettingsRecord {
+            mut doc,
+            sealed,
+            version,
+            ..
+        }) = self.store.find_settings(scope, AGENT_SETTINGS_KEY).await?
         else {
             return Ok((SettingsDocument::defaults(), None));
         };
         let unreadable = || CoreError::Unreadable(StoredData::Settings);
         for (pointer, envelope) in &sealed {
             let aad = Aad::settings_field(&scope.to_string(), AGENT_SETTINGS_KEY, pointer);
-            let plain = open_string(&self.keys.keyring, &aad, envelope).map_err(|_| unreadable())?;
-            if !place(&mut doc, pointer, Value::String(plain.expose_secret().to_owned())) {
+            let plain =
+                open_string(&self.keys.keyring, &aad, envelope).map_err(|_| unreadable())?;
+            if !place(
+                &mut doc,
+                pointer,
+                Value::String(plain.expose_secret().to_owned()),
+            ) {
                 return Err(unreadable());
             }
         }
@@ -108,7 +138,13 @@ impl Core {
 
     /// One stored secret field as `exposure` shows it; `None` when it cannot be shown
     /// (sealed under an unknown key, or does not open).
-    fn render_field(&self, scope: &Scope, pointer: &str, envelope: &[u8], exposure: Exposure) -> Option<String> {
+    fn render_field(
+        &self,
+        scope: &Scope,
+        pointer: &str,
+        envelope: &[u8],
+        exposure: Exposure,
+    ) -> Option<String> {
         let known = envelope_key_id(envelope).is_some_and(|id| self.keys.keyring.knows(id));
         if !known {
             return None;
@@ -152,7 +188,11 @@ impl Core {
     /// A named LLM profile. coffer does not store LLM profiles yet, so every name is
     /// unknown (the OpenHands client then falls back or raises, as it does on the
     /// original for an unknown profile).
-    pub async fn read_llm_profile(&self, _scope: &Scope, name: &str) -> Result<SettingsView, CoreError> {
+    pub async fn read_llm_profile(
+        &self,
+        _scope: &Scope,
+        name: &str,
+    ) -> Result<SettingsView, CoreError> {
         Err(CoreError::NotFound(Missing::LlmProfile(name.to_owned())))
     }
 
@@ -174,7 +214,9 @@ fn check_profiles(patch: &SettingsPatch) -> Result<(), CoreError> {
         return Err(CoreError::NotFound(Missing::LlmProfile(name.clone())));
     }
     if let Change::Set(id) = &patch.active_agent_profile_id {
-        return Err(CoreError::NotFound(Missing::AgentProfile(Some(id.hyphenated().to_string()))));
+        return Err(CoreError::NotFound(Missing::AgentProfile(Some(
+            id.hyphenated().to_string(),
+        ))));
     }
     if let Change::Set(name) = &patch.active_meta_profile {
         return Err(CoreError::NotFound(Missing::MetaProfile(name.clone())));
@@ -186,7 +228,9 @@ fn check_profiles(patch: &SettingsPatch) -> Result<(), CoreError> {
 fn masked_view(doc: &SettingsDocument) -> SettingsView {
     let key_set = doc.llm_api_key_is_set();
     let mut shown = doc.clone();
-    for_each_secret(&mut shown.agent_settings, &mut |_, value| *value = Value::String(MASK.to_owned()));
+    for_each_secret(&mut shown.agent_settings, &mut |_, value| {
+        *value = Value::String(MASK.to_owned())
+    });
     let mut v = to_view(shown);
     v.llm_api_key_is_set = key_set;
     v

@@ -64,7 +64,10 @@ mod tests {
         let doc = agent_settings(KIND_OPENHANDS, "2026-01-01T00:00:00.000000Z").unwrap();
         assert!(doc.get("schema_version").is_none());
         assert_eq!(doc["llm"]["model"], "gpt-5.6");
-        assert_eq!(doc["agent_context"]["current_datetime"], "2026-01-01T00:00:00.000000Z");
+        assert_eq!(
+            doc["agent_context"]["current_datetime"],
+            "2026-01-01T00:00:00.000000Z"
+        );
         assert!(agent_settings("nope", "x").is_none());
         assert_eq!(conversation_settings()["max_iterations"], 500);
         assert_eq!(now_rfc3339().len(), 27);

@@ -108,9 +108,15 @@ impl SettingsDocument {
         let opt = |o: &Option<String>| o.clone().map_or(Value::Null, Value::String);
         let mut map = Map::new();
         map.insert("agent_settings".into(), self.agent_settings.clone());
-        map.insert("conversation_settings".into(), self.conversation_settings.clone());
+        map.insert(
+            "conversation_settings".into(),
+            self.conversation_settings.clone(),
+        );
         map.insert("active_profile".into(), opt(&self.active_profile));
-        map.insert("active_agent_profile_id".into(), opt(&self.active_agent_profile_id));
+        map.insert(
+            "active_agent_profile_id".into(),
+            opt(&self.active_agent_profile_id),
+        );
         map.insert("active_meta_profile".into(), opt(&self.active_meta_profile));
         map.insert("misc_settings".into(), self.misc_settings.clone());
         Value::Object(map)
@@ -138,13 +144,17 @@ impl SettingsDocument {
     }
 
     pub fn agent_kind(&self) -> &str {
-        self.agent_settings["agent_kind"].as_str().unwrap_or(KIND_OPENHANDS)
+        self.agent_settings["agent_kind"]
+            .as_str()
+            .unwrap_or(KIND_OPENHANDS)
     }
 
     /// The OpenHands variant with a non-blank LLM API key.
     pub fn llm_api_key_is_set(&self) -> bool {
         self.agent_kind() == KIND_OPENHANDS
-            && self.agent_settings["llm"]["api_key"].as_str().is_some_and(|k| !k.trim().is_empty())
+            && self.agent_settings["llm"]["api_key"]
+                .as_str()
+                .is_some_and(|k| !k.trim().is_empty())
     }
 
     /// Applies `patch` and validates the result. A change of `agent_kind` starts from a
@@ -155,7 +165,11 @@ impl SettingsDocument {
             next.agent_settings = self.merged_agent_settings(diff)?;
         }
         if let Some(diff) = &patch.conversation_settings_diff {
-            let mut base = next.conversation_settings.as_object().cloned().unwrap_or_default();
+            let mut base = next
+                .conversation_settings
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
             deep_merge(&mut base, diff);
             let merged = conform(Value::Object(base), &defaults::conversation_settings());
             validate::conversation_settings(&merged)?;
@@ -166,11 +180,21 @@ impl SettingsDocument {
             deep_merge(&mut base, diff);
             next.misc_settings = Value::Object(base);
         }
-        apply_change(&mut next.active_profile, &patch.active_profile, Clone::clone);
-        apply_change(&mut next.active_agent_profile_id, &patch.active_agent_profile_id, |id| {
-            id.hyphenated().to_string()
-        });
-        apply_change(&mut next.active_meta_profile, &patch.active_meta_profile, Clone::clone);
+        apply_change(
+            &mut next.active_profile,
+            &patch.active_profile,
+            Clone::clone,
+        );
+        apply_change(
+            &mut next.active_agent_profile_id,
+            &patch.active_agent_profile_id,
+            |id| id.hyphenated().to_string(),
+        );
+        apply_change(
+            &mut next.active_meta_profile,
+            &patch.active_meta_profile,
+            Clone::clone,
+        );
         Ok(next)
     }
 
@@ -186,8 +210,11 @@ impl SettingsDocument {
             .map_or_else(defaults::now_rfc3339, str::to_owned);
         let default =
             defaults::agent_settings(target_kind, &now).ok_or(CoreError::InvalidSettings)?;
-        let mut base =
-            if target_kind == current_kind { self.agent_settings.clone() } else { default.clone() };
+        let mut base = if target_kind == current_kind {
+            self.agent_settings.clone()
+        } else {
+            default.clone()
+        };
         merge_patch(&mut base, &Value::Object(diff.clone()));
         let mut merged = conform(base, &default);
         compact_mcp_servers(&mut merged);
@@ -207,11 +234,16 @@ fn apply_change<T>(field: &mut Option<String>, change: &Change<T>, render: impl 
 /// MCP servers are kept compact: no `null` fields, no empty `env`/`headers`, and
 /// `enabled` always written (default `true`).
 fn compact_mcp_servers(agent_settings: &mut Value) {
-    let Some(servers) = agent_settings.get_mut("mcp_config").and_then(Value::as_object_mut) else {
+    let Some(servers) = agent_settings
+        .get_mut("mcp_config")
+        .and_then(Value::as_object_mut)
+    else {
         return;
     };
     for server in servers.values_mut() {
-        let Some(fields) = server.as_object_mut() else { continue };
+        let Some(fields) = server.as_object_mut() else {
+            continue;
+        };
         fields.retain(|key, value| {
             let empty_map = matches!(key.as_str(), "env" | "headers")
                 && value.as_object().is_some_and(Map::is_empty);
@@ -238,15 +270,27 @@ mod tests {
     #[test]
     fn llm_diffs_deep_merge_and_null_resets_to_the_default() {
         let doc = SettingsDocument::defaults();
-        let doc = doc.apply(&patch_agent(json!({"llm": {"model": "gpt-4o"}}))).unwrap();
-        let doc = doc.apply(&patch_agent(json!({"llm": {"api_key": "sk-1"}}))).unwrap();
+        let doc = doc
+            .apply(&patch_agent(json!({"llm": {"model": "gpt-4o"}})))
+            .unwrap();
+        let doc = doc
+            .apply(&patch_agent(json!({"llm": {"api_key": "sk-1"}})))
+            .unwrap();
         assert_eq!(doc.agent_settings["llm"]["model"], "gpt-4o");
         assert!(doc.llm_api_key_is_set());
-        let doc = doc.apply(&patch_agent(json!({"llm": {"api_key": null}}))).unwrap();
+        let doc = doc
+            .apply(&patch_agent(json!({"llm": {"api_key": null}})))
+            .unwrap();
         assert_eq!(doc.agent_settings["llm"]["api_key"], Value::Null);
         assert!(!doc.llm_api_key_is_set());
         // key order is the default's, whatever the diff did
-        let keys: Vec<_> = doc.agent_settings["llm"].as_object().unwrap().keys().take(2).cloned().collect();
+        let keys: Vec<_> = doc.agent_settings["llm"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .take(2)
+            .cloned()
+            .collect();
         assert_eq!(keys, ["model", "api_key"]);
     }
 
@@ -260,8 +304,15 @@ mod tests {
             doc.agent_settings["mcp_config"],
             json!({"fetch": {"command": "uvx", "args": ["x"], "env": {"T": "v"}, "enabled": true}})
         );
-        let doc = doc.apply(&patch_agent(json!({"mcp_config": {"fetch": {"env": {"T": null}}}}))).unwrap();
-        assert_eq!(doc.agent_settings["mcp_config"], json!({"fetch": {"command": "uvx", "args": ["x"], "enabled": true}}));
+        let doc = doc
+            .apply(&patch_agent(
+                json!({"mcp_config": {"fetch": {"env": {"T": null}}}}),
+            ))
+            .unwrap();
+        assert_eq!(
+            doc.agent_settings["mcp_config"],
+            json!({"fetch": {"command": "uvx", "args": ["x"], "enabled": true}})
+        );
     }
 
     #[test]
@@ -269,31 +320,53 @@ mod tests {
         let doc = SettingsDocument::defaults()
             .apply(&patch_agent(json!({"llm": {"model": "m", "api_key": "k"}})))
             .unwrap();
-        let acp = doc.apply(&patch_agent(json!({"agent_kind": "acp"}))).unwrap();
+        let acp = doc
+            .apply(&patch_agent(json!({"agent_kind": "acp"})))
+            .unwrap();
         assert!(acp.agent_settings.get("llm").is_none());
         assert!(!acp.llm_api_key_is_set());
-        let back = acp.apply(&patch_agent(json!({"agent_kind": "openhands"}))).unwrap();
+        let back = acp
+            .apply(&patch_agent(json!({"agent_kind": "openhands"})))
+            .unwrap();
         assert_eq!(back.agent_settings["llm"]["model"], "gpt-5.6");
-        assert!(doc.apply(&patch_agent(json!({"agent_kind": "martian"}))).is_err());
+        assert!(
+            doc.apply(&patch_agent(json!({"agent_kind": "martian"})))
+                .is_err()
+        );
     }
 
     #[test]
     fn conversation_and_misc_diffs_merge_and_validate() {
         let base = SettingsDocument::defaults();
         let bad = SettingsPatch {
-            conversation_settings_diff: Some(json!({"confirmation_mode": null}).as_object().unwrap().clone()),
+            conversation_settings_diff: Some(
+                json!({"confirmation_mode": null})
+                    .as_object()
+                    .unwrap()
+                    .clone(),
+            ),
             ..SettingsPatch::default()
         };
         assert!(matches!(base.apply(&bad), Err(CoreError::InvalidSettings)));
         let ok = SettingsPatch {
-            conversation_settings_diff: Some(json!({"max_iterations": 7}).as_object().unwrap().clone()),
-            misc_settings_diff: Some(json!({"ui": {"theme": "dark", "tabs": [1]}}).as_object().unwrap().clone()),
+            conversation_settings_diff: Some(
+                json!({"max_iterations": 7}).as_object().unwrap().clone(),
+            ),
+            misc_settings_diff: Some(
+                json!({"ui": {"theme": "dark", "tabs": [1]}})
+                    .as_object()
+                    .unwrap()
+                    .clone(),
+            ),
             active_profile: Change::Clear,
             ..SettingsPatch::default()
         };
         let doc = base.apply(&ok).unwrap();
         assert_eq!(doc.conversation_settings["max_iterations"], 7);
-        assert_eq!(doc.misc_settings, json!({"ui": {"theme": "dark", "tabs": [1]}}));
+        assert_eq!(
+            doc.misc_settings,
+            json!({"ui": {"theme": "dark", "tabs": [1]}})
+        );
         assert!(!ok.is_empty());
         assert!(SettingsPatch::default().is_empty());
     }
@@ -302,6 +375,9 @@ mod tests {
     fn the_stored_form_round_trips() {
         let doc = SettingsDocument::defaults();
         assert_eq!(SettingsDocument::from_value(doc.to_value()), Some(doc));
-        assert_eq!(SettingsDocument::from_value(json!({"agent_settings": 1})), None);
+        assert_eq!(
+            SettingsDocument::from_value(json!({"agent_settings": 1})),
+            None
+        );
     }
 }

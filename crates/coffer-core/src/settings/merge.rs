@@ -34,7 +34,9 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
 pub fn deep_merge(target: &mut Map<String, Value>, overlay: &Map<String, Value>) {
     for (key, value) in overlay {
         match (target.get_mut(key), value) {
-            (Some(Value::Object(existing)), Value::Object(nested)) => merge_nested(existing, nested),
+            (Some(Value::Object(existing)), Value::Object(nested)) => {
+                merge_nested(existing, nested)
+            }
             _ => {
                 target.insert(key.clone(), value.clone());
             }
@@ -48,7 +50,9 @@ fn merge_nested(target: &mut Map<String, Value>, overlay: &Map<String, Value>) {
             (_, Value::Null) => {
                 target.remove(key);
             }
-            (Some(Value::Object(existing)), Value::Object(nested)) => merge_nested(existing, nested),
+            (Some(Value::Object(existing)), Value::Object(nested)) => {
+                merge_nested(existing, nested)
+            }
             _ => {
                 target.insert(key.clone(), value.clone());
             }
@@ -78,16 +82,28 @@ mod tests {
     #[test]
     fn merge_patch_merges_objects_and_null_removes_at_any_level() {
         let mut doc = json!({"llm": {"model": "a", "api_key": "k"}, "mcp": {"s": {"env": {"K": "v", "L": "w"}}}});
-        merge_patch(&mut doc, &json!({"llm": {"api_key": null, "temperature": 0.1}, "mcp": {"s": {"env": {"K": null}}}}));
-        assert_eq!(doc, json!({"llm": {"model": "a", "temperature": 0.1}, "mcp": {"s": {"env": {"L": "w"}}}}));
+        merge_patch(
+            &mut doc,
+            &json!({"llm": {"api_key": null, "temperature": 0.1}, "mcp": {"s": {"env": {"K": null}}}}),
+        );
+        assert_eq!(
+            doc,
+            json!({"llm": {"model": "a", "temperature": 0.1}, "mcp": {"s": {"env": {"L": "w"}}}})
+        );
     }
 
     #[test]
     fn deep_merge_sets_top_level_nulls_deletes_nested_ones_and_replaces_lists() {
-        let mut doc = json!({"a": 1, "n": {"x": 1, "y": 2}, "l": [1, 2]}).as_object().unwrap().clone();
+        let mut doc = json!({"a": 1, "n": {"x": 1, "y": 2}, "l": [1, 2]})
+            .as_object()
+            .unwrap()
+            .clone();
         let overlay = json!({"a": null, "n": {"x": null, "z": 3, "missing": null}, "l": [3], "new": {"k": null}});
         deep_merge(&mut doc, overlay.as_object().unwrap());
-        assert_eq!(Value::Object(doc), json!({"a": null, "n": {"y": 2, "z": 3}, "l": [3], "new": {"k": null}}));
+        assert_eq!(
+            Value::Object(doc),
+            json!({"a": null, "n": {"y": 2, "z": 3}, "l": [3], "new": {"k": null}})
+        );
     }
 
     #[test]

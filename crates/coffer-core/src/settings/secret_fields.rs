@@ -1,15 +1,21 @@
 //! Which settings fields are secret, found by path from the `agent_settings` root:
 //! LLM credentials (also of the condenser's LLM and of meta-profile LLMs), every value of
 //! an MCP server's `env` and `headers`, its `auth` credentials, the critic's API key and
-//! the values of `agent_context.secrets`. Only string leaves are secrets; `null` is unset.
+//! the values of `agent_context.secrets` (a string, or a secret source object's `value`
+//! and `headers`). Only string leaves are secrets; `null` is unset.
 //!
 //! Fields are addressed by RFC 6901 JSON pointers over the whole stored document (e.g.
 //! `/agent_settings/llm/api_key`); the pointer is part of the field's AAD.
 
 use serde_json::Value;
 
-const LLM_SECRET_FIELDS: [&str; 4] =
-    ["api_key", "aws_access_key_id", "aws_secret_access_key", "aws_session_token"];
+/// The secret fields of an LLM object.
+pub const LLM_SECRET_FIELDS: [&str; 4] = [
+    "api_key",
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_session_token",
+];
 
 /// The pointer prefix under which agent settings live in the stored document.
 pub const AGENT_SETTINGS_ROOT: &str = "/agent_settings";
@@ -23,7 +29,11 @@ pub fn is_secret_path(path: &[&str]) -> bool {
         ["mcp_config", _, "env" | "headers", _] => true,
         ["mcp_config", _, "auth", ..] => true,
         ["verification", "critic_api_key"] => true,
-        ["agent_context", "secrets", _] => true,
+        // A value is a string or a secret source object: a static secret's `value`, a
+        // lookup secret's `headers`.
+        ["agent_context", "secrets", _]
+        | ["agent_context", "secrets", _, "value"]
+        | ["agent_context", "secrets", _, "headers", _] => true,
         _ => false,
     }
 }
@@ -104,10 +114,19 @@ mod tests {
             &["mcp_config", "fetch", "auth", "oauth", "access_token"],
             &["verification", "critic_api_key"],
             &["agent_context", "secrets", "GH"],
+            &["agent_context", "secrets", "GH", "value"],
+            &["agent_context", "secrets", "GH", "headers", "Authorization"],
         ] {
             assert!(is_secret_path(p), "{p:?}");
         }
-        for p in [&["llm", "model"][..], &["llm", "base_url"], &["mcp_config", "fetch", "command"], &["api_key"]] {
+        for p in [
+            &["llm", "model"][..],
+            &["llm", "base_url"],
+            &["mcp_config", "fetch", "command"],
+            &["api_key"],
+            &["agent_context", "secrets", "GH", "kind"],
+            &["agent_context", "secrets", "GH", "url"],
+        ] {
             assert!(!is_secret_path(p), "{p:?}");
         }
     }
@@ -117,13 +136,26 @@ mod tests {
         let mut doc = json!({"agent_settings": {"llm": {"model": "m", "api_key": "k"},
             "mcp_config": {"a/b": {"env": {"X~Y": "v"}, "command": "c"}}}});
         let taken = take_secrets(&mut doc);
-        assert_eq!(taken, vec![
-            ("/agent_settings/llm/api_key".to_owned(), "k".to_owned()),
-            ("/agent_settings/mcp_config/a~1b/env/X~0Y".to_owned(), "v".to_owned()),
-        ]);
+        assert_eq!(
+            taken,
+            vec![
+                ("/agent_settings/llm/api_key".to_owned(), "k".to_owned()),
+                (
+                    "/agent_settings/mcp_config/a~1b/env/X~0Y".to_owned(),
+                    "v".to_owned()
+                ),
+            ]
+        );
         assert_eq!(doc["agent_settings"]["llm"]["api_key"], Value::Null);
-        assert!(place(&mut doc, "/agent_settings/mcp_config/a~1b/env/X~0Y", json!("v")));
-        assert_eq!(doc["agent_settings"]["mcp_config"]["a/b"]["env"]["X~Y"], "v");
+        assert!(place(
+            &mut doc,
+            "/agent_settings/mcp_config/a~1b/env/X~0Y",
+            json!("v")
+        ));
+        assert_eq!(
+            doc["agent_settings"]["mcp_config"]["a/b"]["env"]["X~Y"],
+            "v"
+        );
         assert!(!place(&mut doc, "/agent_settings/nope/x", json!(1)));
     }
 }
