@@ -2,7 +2,7 @@
 //!
 //! Layout:
 //! - [`SqliteStore`] (`sqlite`): one file, a read-only reader pool plus a single writer
-//!   connection, WAL with `synchronous=FULL`.
+//!   connection driven by a group-commit task, WAL with `synchronous=FULL`.
 //! - [`PgStore`] (`postgres`): one pool, optional per-store schema, advisory locks for
 //!   migrations and for in-order event ids.
 //! - `sql`: statements both backends share byte for byte; `rows`: decoding rows into

@@ -1,13 +1,16 @@
 //! [`SqliteStore`]: the [`Store`] port on one SQLite file — the default backend.
 //!
-//! Reads go to a pool of read-only connections; every change goes through a single writer
-//! connection in a `BEGIN IMMEDIATE` transaction that holds the change and its event row
-//! (see [`pools`] for why, and for the durability pragmas). Because all writes are
-//! serialised, event ids are assigned and committed in order.
+//! Reads go to a pool of read-only connections. Every change is a job for the one writer
+//! connection, which commits queued jobs together (group commit, see [`writer`]); each
+//! job writes its change and its event row in the same transaction. See [`pools`] for the
+//! pool split and the durability pragmas. Because all writes are serialised, event ids
+//! are assigned and committed in order.
 
 mod error;
 mod migrate;
 mod pools;
+mod writer;
+mod writes;
 
 use std::path::{Path, PathBuf};
 
@@ -18,9 +21,11 @@ use coffer_core::event::{Event, NewEvent};
 use coffer_core::store::{
     SealedSecretRow, SecretWrite, SettingsRow, SettingsWrite, Store, StoreError,
 };
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::SqlitePool;
 
 use self::error::at;
+use self::writer::Writer;
+use self::writes::{ResealInput, SettingsInput};
 use crate::{rows, sql};
 
 /// The SQLite implementation of [`Store`]. Cheap to share behind an `Arc`.
@@ -28,6 +33,7 @@ pub struct SqliteStore {
     path: PathBuf,
     read: SqlitePool,
     write: SqlitePool,
+    writer: Writer,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -40,7 +46,13 @@ impl std::fmt::Debug for SqliteStore {
 
 impl SqliteStore {
     /// Opens (creating if missing) the database file at `path` and applies pending
-    /// migrations. Safe to call while another process opens the same file.
+    /// migrations. Call it on the Tokio runtime that will use the store: it spawns the
+    /// writer task there.
+    ///
+    /// One store per file is the intended setup. A second one (another process, or a
+    /// restart racing a shutdown) stays correct — migrations and writes take SQLite's
+    /// write lock, waiting up to the 5 s busy timeout — it just does not get group commit
+    /// across both.
     pub async fn open(path: &Path) -> anyhow::Result<SqliteStore> {
         let shown = path.display();
         let write = pools::open_writer(path)
@@ -57,10 +69,12 @@ impl SqliteStore {
                 return Err(anyhow::Error::new(e).context(format!("opening readers on {shown}")));
             }
         };
+        let writer = Writer::spawn(write.clone());
         Ok(SqliteStore {
             path: path.to_owned(),
             read,
             write,
+            writer,
         })
     }
 
@@ -68,36 +82,6 @@ impl SqliteStore {
     pub fn path(&self) -> &Path {
         &self.path
     }
-
-    async fn begin(&self, op: &'static str) -> Result<Transaction<'static, Sqlite>, StoreError> {
-        self.write
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(at(op))
-    }
-}
-
-/// Appends `event` with `version` inside the caller's transaction.
-async fn insert_event(
-    tx: &mut Transaction<'static, Sqlite>,
-    event: NewEvent,
-    version: i64,
-) -> Result<Event, StoreError> {
-    let id: i64 = sqlx::query_scalar(sql::INSERT_EVENT)
-        .bind(event.at_ms)
-        .bind(event.kind.as_str())
-        .bind(&event.scope)
-        .bind(&event.name)
-        .bind(version)
-        .bind(&event.actor)
-        .fetch_one(&mut **tx)
-        .await
-        .map_err(at("append event"))?;
-    Ok(rows::recorded(event, id, version))
-}
-
-async fn commit(tx: Transaction<'static, Sqlite>, op: &'static str) -> Result<(), StoreError> {
-    tx.commit().await.map_err(at(op))
 }
 
 #[async_trait]
@@ -138,21 +122,10 @@ impl Store for SqliteStore {
         secret: SecretWrite<'_>,
         event: NewEvent,
     ) -> Result<(SecretMeta, Event), StoreError> {
-        let mut tx = self.begin("upsert_secret").await?;
-        let row: rows::SecretMetaRow = sqlx::query_as(sql::UPSERT_SECRET)
-            .bind(secret.scope.as_string())
-            .bind(secret.name.as_str())
-            .bind(secret.sealed)
-            .bind(secret.key_id)
-            .bind(secret.description)
-            .bind(secret.at_ms)
-            .fetch_one(&mut *tx)
+        let input = secret.into();
+        self.writer
+            .submit(move |conn| Box::pin(writes::upsert_secret(conn, input, event)))
             .await
-            .map_err(at("upsert_secret"))?;
-        let meta = rows::secret_meta(row);
-        let event = insert_event(&mut tx, event, meta.version).await?;
-        commit(tx, "upsert_secret").await?;
-        Ok((meta, event))
     }
 
     async fn delete_secret(
@@ -161,19 +134,10 @@ impl Store for SqliteStore {
         name: &SecretName,
         event: NewEvent,
     ) -> Result<Option<Event>, StoreError> {
-        let mut tx = self.begin("delete_secret").await?;
-        let version: Option<i64> = sqlx::query_scalar(sql::DELETE_SECRET)
-            .bind(scope.as_string())
-            .bind(name.as_str())
-            .fetch_optional(&mut *tx)
+        let (scope, name) = (scope.as_string(), name.as_str().to_owned());
+        self.writer
+            .submit(move |conn| Box::pin(writes::delete_secret(conn, scope, name, event)))
             .await
-            .map_err(at("delete_secret"))?;
-        let Some(version) = version else {
-            return Ok(None); // dropping `tx` rolls back the empty transaction
-        };
-        let event = insert_event(&mut tx, event, version).await?;
-        commit(tx, "delete_secret").await?;
-        Ok(Some(event))
     }
 
     async fn find_settings(
@@ -196,39 +160,23 @@ impl Store for SqliteStore {
         expected_version: Option<i64>,
         event: NewEvent,
     ) -> Result<(i64, Event), StoreError> {
-        let doc = rows::encode_doc(&settings.doc)?;
-        let sealed = rows::encode_sealed(&settings.sealed)?;
-        let statement = sqlx::query_scalar(match expected_version {
-            None => sql::INSERT_SETTINGS,
-            Some(_) => sql::UPDATE_SETTINGS,
-        })
-        .bind(settings.scope.as_string())
-        .bind(settings.key)
-        .bind(doc)
-        .bind(sealed)
-        .bind(settings.at_ms);
-        let statement = match expected_version {
-            Some(expected) => statement.bind(expected),
-            None => statement,
+        let input = SettingsInput {
+            scope: settings.scope.as_string(),
+            key: settings.key.to_owned(),
+            doc: rows::encode_doc(&settings.doc)?,
+            sealed: rows::encode_sealed(&settings.sealed)?,
+            at_ms: settings.at_ms,
+            expected_version,
         };
-        let mut tx = self.begin("save_settings").await?;
-        let version: Option<i64> = statement
-            .fetch_optional(&mut *tx)
+        self.writer
+            .submit(move |conn| Box::pin(writes::save_settings(conn, input, event)))
             .await
-            .map_err(at("save_settings"))?;
-        let Some(version) = version else {
-            return Err(StoreError::Conflict);
-        };
-        let event = insert_event(&mut tx, event, version).await?;
-        commit(tx, "save_settings").await?;
-        Ok((version, event))
     }
 
     async fn append_event(&self, event: NewEvent, version: i64) -> Result<Event, StoreError> {
-        let mut tx = self.begin("append_event").await?;
-        let event = insert_event(&mut tx, event, version).await?;
-        commit(tx, "append_event").await?;
-        Ok(event)
+        self.writer
+            .submit(move |conn| Box::pin(writes::insert_event(conn, event, version)))
+            .await
     }
 
     async fn list_events(&self, after_id: i64, limit: i64) -> Result<Vec<Event>, StoreError> {
@@ -255,16 +203,16 @@ impl Store for SqliteStore {
         new_sealed: Vec<u8>,
         key_id: String,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query(sql::RESEAL_SECRET)
-            .bind(new_sealed)
-            .bind(key_id)
-            .bind(&row.scope)
-            .bind(&row.name)
-            .bind(&row.sealed)
-            .execute(&self.write)
+        let input = ResealInput {
+            scope: row.scope.clone(),
+            name: row.name.clone(),
+            old_sealed: row.sealed.clone(),
+            new_sealed,
+            key_id,
+        };
+        self.writer
+            .submit(move |conn| Box::pin(writes::reseal_secret(conn, input)))
             .await
-            .map_err(at("reseal_secret"))?;
-        Ok(done.rows_affected() == 1)
     }
 
     async fn list_settings(&self) -> Result<Vec<SettingsRow>, StoreError> {

@@ -40,6 +40,10 @@ impl Harness {
     /// `None` (after a loud line on stderr, once per run) when PostgreSQL is not configured.
     pub async fn postgres() -> Option<Harness> {
         let Ok(url) = std::env::var(POSTGRES_URL_VAR) else {
+            assert!(
+                std::env::var_os("COFFER_REQUIRE_POSTGRES").is_none(),
+                "COFFER_REQUIRE_POSTGRES is set but {POSTGRES_URL_VAR} is not"
+            );
             static ONCE: Once = Once::new();
             ONCE.call_once(|| {
                 // Straight to the stderr handle: the test harness captures `eprintln!`.

@@ -220,9 +220,44 @@ pub async fn settings_round_trip_exactly(store: &dyn Store) {
     );
 }
 
+pub async fn concurrent_first_saves_have_exactly_one_winner(store: &dyn Store) {
+    let scope = Scope::Global;
+    let saves = (0..10).map(|i| {
+        let write = doc_write(&scope, "race", json!({ "writer": i }), i);
+        store.save_settings(write, None, saved(&scope, "race", i))
+    });
+    let results = futures::future::join_all(saves).await;
+    let winners: Vec<i64> = results
+        .into_iter()
+        .filter_map(|r| match r {
+            Ok((version, _)) => Some(version),
+            Err(e) => {
+                assert!(
+                    matches!(e, coffer_core::store::StoreError::Conflict),
+                    "{e:?}"
+                );
+                None
+            }
+        })
+        .collect();
+    assert_eq!(winners, [1], "exactly one first save wins");
+    assert_eq!(
+        store.list_events(0, 100).await.unwrap().len(),
+        1,
+        "losers write no event"
+    );
+    let record = store
+        .find_settings(&scope, "race")
+        .await
+        .unwrap()
+        .expect("saved");
+    assert_eq!(record.version, 1);
+}
+
 store_contract!(
     a_first_save_expects_no_document_and_a_second_one_conflicts,
     a_save_with_the_current_version_succeeds,
     a_save_with_a_stale_version_conflicts,
     settings_round_trip_exactly,
+    concurrent_first_saves_have_exactly_one_winner,
 );
