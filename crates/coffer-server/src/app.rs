@@ -24,7 +24,11 @@ pub struct AppConfig {
 
 impl Default for AppConfig {
     fn default() -> Self {
-        AppConfig { session_keys: Vec::new(), max_body_bytes: DEFAULT_MAX_BODY_BYTES, cors_origins: Vec::new() }
+        AppConfig {
+            session_keys: Vec::new(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            cors_origins: Vec::new(),
+        }
     }
 }
 
@@ -39,6 +43,11 @@ pub struct AppState {
 impl AppState {
     pub fn new(core: Arc<Core>, config: AppConfig) -> AppState {
         let session_keys = Arc::new(SessionKeys::new(&config.session_keys));
-        AppState { core, session_keys, config: Arc::new(config), started: Instant::now() }
+        AppState {
+            core,
+            session_keys,
+            config: Arc::new(config),
+            started: Instant::now(),
+        }
     }
 }

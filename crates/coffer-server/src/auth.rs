@@ -53,14 +53,25 @@ mod tests {
     use super::*;
 
     fn keys(list: &[&str]) -> SessionKeys {
-        SessionKeys::new(&list.iter().map(|k| SecretString::from(k.to_string())).collect::<Vec<_>>())
+        SessionKeys::new(
+            &list
+                .iter()
+                .map(|k| SecretString::from(k.to_string()))
+                .collect::<Vec<_>>(),
+        )
     }
 
     #[test]
     fn any_configured_key_authenticates_and_others_do_not() {
         let k = keys(&["a-1", "", "b_2.@#$"]);
-        assert_eq!(k.authenticate(Some(b"a-1")), Some(Principal::SessionKey { index: 0 }));
-        assert_eq!(k.authenticate(Some(b"b_2.@#$")), Some(Principal::SessionKey { index: 1 }));
+        assert_eq!(
+            k.authenticate(Some(b"a-1")),
+            Some(Principal::SessionKey { index: 0 })
+        );
+        assert_eq!(
+            k.authenticate(Some(b"b_2.@#$")),
+            Some(Principal::SessionKey { index: 1 })
+        );
         assert_eq!(k.authenticate(Some(b"A-1")), None);
         assert_eq!(k.authenticate(Some(b"")), None);
         assert_eq!(k.authenticate(None), None);
@@ -70,7 +81,10 @@ mod tests {
     fn no_keys_means_anonymous_access() {
         let k = keys(&["", ""]);
         assert!(k.is_disabled());
-        assert_eq!(k.authenticate(Some(b"anything")), Some(Principal::Anonymous));
+        assert_eq!(
+            k.authenticate(Some(b"anything")),
+            Some(Principal::Anonymous)
+        );
         assert!(!format!("{:?}", keys(&["topsecret"])).contains("topsecret"));
     }
 }

@@ -26,7 +26,9 @@ pub fn router(state: AppState) -> Router {
 /// coffer with credentials. A preflight is answered before authentication.
 fn cors_layer(extra: Vec<String>) -> CorsLayer {
     let allow = AllowOrigin::predicate(move |origin: &HeaderValue, _: &Parts| {
-        let Ok(origin) = origin.to_str() else { return false };
+        let Ok(origin) = origin.to_str() else {
+            return false;
+        };
         is_local_origin(origin) || extra.iter().any(|o| o == origin)
     });
     CorsLayer::new()
@@ -46,10 +48,16 @@ fn cors_layer(extra: Vec<String>) -> CorsLayer {
 }
 
 fn is_local_origin(origin: &str) -> bool {
-    let rest = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"));
+    let rest = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"));
     let Some(host_port) = rest else { return false };
     let host = host_port.rsplit_once(':').map_or(host_port, |(h, port)| {
-        if port.chars().all(|c| c.is_ascii_digit()) { h } else { host_port }
+        if port.chars().all(|c| c.is_ascii_digit()) {
+            h
+        } else {
+            host_port
+        }
     });
     matches!(host, "localhost" | "127.0.0.1" | "[::1]")
 }
@@ -58,10 +66,20 @@ fn is_local_origin(origin: &str) -> bool {
 mod tests {
     #[test]
     fn local_origins_are_recognised() {
-        for ok in ["http://localhost:3000", "http://127.0.0.1", "https://localhost", "http://[::1]:8080"] {
+        for ok in [
+            "http://localhost:3000",
+            "http://127.0.0.1",
+            "https://localhost",
+            "http://[::1]:8080",
+        ] {
             assert!(super::is_local_origin(ok), "{ok}");
         }
-        for bad in ["http://localhost.evil.com", "http://example.com", "localhost:3000", "http://127.0.0.1.nip.io"] {
+        for bad in [
+            "http://localhost.evil.com",
+            "http://example.com",
+            "localhost:3000",
+            "http://127.0.0.1.nip.io",
+        ] {
             assert!(!super::is_local_origin(bad), "{bad}");
         }
     }

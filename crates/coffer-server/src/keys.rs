@@ -45,7 +45,11 @@ pub struct ResolvedKeys {
 
 pub fn resolve(config: &KeyConfig) -> anyhow::Result<ResolvedKeys> {
     let oh_secret = non_blank(config.oh_secret_key.as_ref());
-    let (master, source) = match (oh_secret, non_blank(config.master_key.as_ref()), &config.master_key_file) {
+    let (master, source) = match (
+        oh_secret,
+        non_blank(config.master_key.as_ref()),
+        &config.master_key_file,
+    ) {
         (Some(s), _, _) => (MasterKey::from_passphrase(s), KeySource::OhSecretKey),
         (None, Some(_), Some(_)) => {
             bail!("set only one of COFFER_MASTER_KEY and COFFER_MASTER_KEY_FILE")
@@ -64,20 +68,39 @@ pub fn resolve(config: &KeyConfig) -> anyhow::Result<ResolvedKeys> {
         .map(|k| k.expose_secret())
         .filter(|k| !k.trim().is_empty() && Some(*k) != oh_secret)
         .collect();
-    let keyring = Keyring::new(master, previous.iter().map(|k| MasterKey::from_passphrase(k)).collect());
-    let fernet = MultiFernet::new(fernet, previous.iter().map(|k| FernetKey::from_secret_key(k)).collect());
-    Ok(ResolvedKeys { keys: CoreKeys { keyring, fernet }, source, has_previous: !previous.is_empty() })
+    let keyring = Keyring::new(
+        master,
+        previous
+            .iter()
+            .map(|k| MasterKey::from_passphrase(k))
+            .collect(),
+    );
+    let fernet = MultiFernet::new(
+        fernet,
+        previous
+            .iter()
+            .map(|k| FernetKey::from_secret_key(k))
+            .collect(),
+    );
+    Ok(ResolvedKeys {
+        keys: CoreKeys { keyring, fernet },
+        source,
+        has_previous: !previous.is_empty(),
+    })
 }
 
 fn non_blank(s: Option<&SecretString>) -> Option<&str> {
-    s.map(|s| s.expose_secret()).filter(|s| !s.trim().is_empty())
+    s.map(|s| s.expose_secret())
+        .filter(|s| !s.trim().is_empty())
 }
 
 fn read_key_file(path: &Path) -> anyhow::Result<MasterKey> {
     let bytes = zeroize::Zeroizing::new(
-        fs::read(path).with_context(|| format!("cannot read the master key file {}", path.display()))?,
+        fs::read(path)
+            .with_context(|| format!("cannot read the master key file {}", path.display()))?,
     );
-    MasterKey::parse_key_file(&bytes).map_err(|e| anyhow::anyhow!("master key file {}: {e:?}", path.display()))
+    MasterKey::parse_key_file(&bytes)
+        .map_err(|e| anyhow::anyhow!("master key file {}: {e:?}", path.display()))
 }
 
 fn load_or_generate(data_dir: &Path) -> anyhow::Result<(MasterKey, KeySource)> {
@@ -99,7 +122,8 @@ fn load_or_generate(data_dir: &Path) -> anyhow::Result<(MasterKey, KeySource)> {
 
 /// Creates `dir` (and parents) and restricts it to its owner.
 pub fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
-    fs::create_dir_all(dir).with_context(|| format!("cannot create the data dir {}", dir.display()))?;
+    fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the data dir {}", dir.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -117,7 +141,9 @@ fn private_file(path: &Path) -> anyhow::Result<fs::File> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    options.open(path).with_context(|| format!("cannot create {}", path.display()))
+    options
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))
 }
 
 fn warn_if_readable_by_others(path: &Path) {
@@ -142,10 +168,16 @@ mod tests {
     fn a_generated_key_file_is_private_and_reused() {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
-        let config = KeyConfig { data_dir: data.clone(), ..KeyConfig::default() };
+        let config = KeyConfig {
+            data_dir: data.clone(),
+            ..KeyConfig::default()
+        };
         let first = resolve(&config).unwrap();
         let second = resolve(&config).unwrap();
-        assert_eq!(first.keys.keyring.current_id(), second.keys.keyring.current_id());
+        assert_eq!(
+            first.keys.keyring.current_id(),
+            second.keys.keyring.current_id()
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

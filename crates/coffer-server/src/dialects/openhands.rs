@@ -27,12 +27,32 @@ pub use error::OhError;
 const REDIRECTED_PATHS: [&str; 2] = ["/api/settings", "/api/settings/secrets"];
 
 pub fn router(state: AppState) -> Router {
+    // The key check wraps each method's handler, not the router: an unknown path (404)
+    // and a wrong method (405) are answered without a key, as the original does.
+    let auth = middleware::from_fn_with_state(state.clone(), auth::require_session_key);
     let api = Router::new()
-        .route("/api/settings", get(settings::get_settings).patch(settings::patch_settings))
-        .route("/api/settings/secrets", get(secrets::list_secrets).put(secrets::put_secret))
-        .route("/api/settings/secrets/{name}", get(secrets::get_secret).delete(secrets::delete_secret))
-        .route("/api/profiles/{name}", get(settings::get_profile))
-        .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_session_key));
+        .route(
+            "/api/settings",
+            get(settings::get_settings)
+                .patch(settings::patch_settings)
+                .route_layer(auth.clone()),
+        )
+        .route(
+            "/api/settings/secrets",
+            get(secrets::list_secrets)
+                .put(secrets::put_secret)
+                .route_layer(auth.clone()),
+        )
+        .route(
+            "/api/settings/secrets/{name}",
+            get(secrets::get_secret)
+                .delete(secrets::delete_secret)
+                .route_layer(auth.clone()),
+        )
+        .route(
+            "/api/profiles/{name}",
+            get(settings::get_profile).route_layer(auth),
+        );
     Router::new()
         .route("/health", get(health::ok))
         .route("/alive", get(health::ok))
@@ -56,7 +76,11 @@ async fn fallback(uri: Uri) -> Response {
             Some(q) => format!("{trimmed}?{q}"),
             None => trimmed.to_owned(),
         };
-        return (StatusCode::TEMPORARY_REDIRECT, [(header::LOCATION, location)]).into_response();
+        return (
+            StatusCode::TEMPORARY_REDIRECT,
+            [(header::LOCATION, location)],
+        )
+            .into_response();
     }
     OhError::RouteNotFound.into_response()
 }
@@ -69,7 +93,10 @@ async fn json_method_not_allowed(response: Response) -> Response {
     }
     let (mut parts, _) = response.into_parts();
     let body = br#"{"detail":"Method Not Allowed"}"#;
-    parts.headers.insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(&body[..]))
 }

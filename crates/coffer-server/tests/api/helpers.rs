@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use coffer_core::store::Store;
 use coffer_core::Core;
+use coffer_core::store::Store;
 use coffer_crypto::SecretString;
 use coffer_server::AppConfig;
 use coffer_server::keys::{KeyConfig, resolve};
@@ -86,7 +86,11 @@ impl Storage {
                 }
             },
         };
-        Some(Arc::new(Storage { backend, dir, postgres }))
+        Some(Arc::new(Storage {
+            backend,
+            dir,
+            postgres,
+        }))
     }
 
     pub fn data_dir(&self) -> PathBuf {
@@ -102,10 +106,16 @@ impl Storage {
         match &self.postgres {
             None => {
                 std::fs::create_dir_all(self.data_dir()).unwrap();
-                Arc::new(coffer_store::SqliteStore::open(&self.sqlite_file()).await.expect("open sqlite"))
+                Arc::new(
+                    coffer_store::SqliteStore::open(&self.sqlite_file())
+                        .await
+                        .expect("open sqlite"),
+                )
             }
             Some((url, schema)) => Arc::new(
-                coffer_store::PgStore::connect_with_schema(url, schema).await.expect("connect postgres"),
+                coffer_store::PgStore::connect_with_schema(url, schema)
+                    .await
+                    .expect("connect postgres"),
             ),
         }
     }
@@ -116,7 +126,10 @@ impl Drop for Storage {
         if let Some((url, schema)) = self.postgres.take() {
             // Drop runs outside any runtime guarantee: use a private one.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 let _ = rt.block_on(coffer_store::drop_schema(&url, &schema));
             })
             .join();
@@ -157,7 +170,9 @@ impl TestApp {
         let store = storage.open().await;
         let core = Arc::new(Core::new(store.clone(), resolved.keys));
         if resolved.has_previous {
-            core.reseal_all(&coffer_core::principal::Principal::System).await.expect("reseal");
+            core.reseal_all(&coffer_core::principal::Principal::System)
+                .await
+                .expect("reseal");
         }
         let config = AppConfig {
             session_keys: options.session_keys.iter().map(secret).collect(),
@@ -173,7 +188,10 @@ impl TestApp {
         }));
         TestApp {
             base,
-            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
             options,
             storage,
             store,
@@ -224,20 +242,20 @@ impl TestApp {
     }
 
     pub fn client(&self) -> coffer_client::CofferClient {
-        coffer_client::CofferClient::new(&self.base, self.options.session_keys.first().map(String::as_str))
+        coffer_client::CofferClient::new(
+            &self.base,
+            self.options.session_keys.first().map(String::as_str),
+        )
     }
 }
 
 /// Sends `req` and returns (status, parsed JSON body or the raw text as a JSON string).
-#[track_caller]
-pub fn send(req: RequestBuilder) -> impl std::future::Future<Output = (u16, serde_json::Value)> {
-    async move {
-        let response = req.send().await.expect("request");
-        let status = response.status().as_u16();
-        let text = response.text().await.expect("body");
-        let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
-        (status, body)
-    }
+pub async fn send(req: RequestBuilder) -> (u16, serde_json::Value) {
+    let response = req.send().await.expect("request");
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+    (status, body)
 }
 
 /// `GET /api/settings`, with `X-Expose-Secrets: <expose>` when given.
@@ -260,5 +278,129 @@ pub async fn patch_settings(app: &TestApp, body: serde_json::Value) -> (u16, ser
 pub fn fernet_decrypt(oh_secret_key: &str, token: &str) -> Option<String> {
     use coffer_crypto::ExposeSecret;
     let key = coffer_crypto::FernetKey::from_secret_key(oh_secret_key);
-    key.decrypt_string(token).map(|s| s.expose_secret().to_owned())
+    key.decrypt_string(token)
+        .map(|s| s.expose_secret().to_owned())
+}
+
+/// A whole response: status, headers and the exact body bytes.
+pub struct RawResponse {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl RawResponse {
+    /// A header's value, when present and visible ASCII.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8(self.body.clone()).expect("UTF-8 body")
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).expect("JSON body")
+    }
+}
+
+/// Sends `req` and keeps status, headers and the raw body.
+pub async fn send_raw(req: RequestBuilder) -> RawResponse {
+    let response = req.send().await.expect("request");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.bytes().await.expect("body").to_vec();
+    RawResponse {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// Writes `request` byte for byte on a fresh TCP connection to the app and reads the
+/// answer until the server closes (send `Connection: close`). Returns the status, the
+/// head (lowercased) and the body (de-chunked). Panics if no response arrives, so a
+/// dropped connection fails the test.
+pub async fn raw_http(app: &TestApp, request: &[u8]) -> (u16, String, Vec<u8>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = app.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    // The server may answer (and stop reading) before the whole request is written.
+    // No write shutdown afterwards: hyper treats a half-closed client as gone.
+    let _ = stream.write_all(request).await;
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        stream.read_to_end(&mut answer),
+    )
+    .await;
+    if !matches!(read, Ok(Ok(_))) && answer.is_empty() {
+        panic!("no response: {read:?}");
+    }
+    let Some(split) = answer.windows(4).position(|w| w == b"\r\n\r\n") else {
+        panic!(
+            "no complete response head: {:?} ({read:?})",
+            String::from_utf8_lossy(&answer)
+        );
+    };
+    let head = String::from_utf8_lossy(&answer[..split]).to_lowercase();
+    let mut body = answer[split + 4..].to_vec();
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status line");
+    if head.contains("transfer-encoding: chunked") {
+        body = dechunk(&body);
+    }
+    (status, head, body)
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(line_end) = data.windows(2).position(|w| w == b"\r\n") {
+        let size_text = String::from_utf8_lossy(&data[..line_end]);
+        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("0").trim(), 16)
+            .unwrap_or(0);
+        data = &data[line_end + 2..];
+        if size == 0 || data.len() < size {
+            break;
+        }
+        out.extend_from_slice(&data[..size]);
+        data = &data[(size + 2).min(data.len())..];
+    }
+    out
+}
+
+/// Replaces the stored OpenHands settings document (global scope) by `doc` with no sealed
+/// fields, as a corrupt row would look; `doc` need not be a valid document.
+pub async fn overwrite_settings_doc(app: &TestApp, doc: serde_json::Value) {
+    use coffer_core::domain::Scope;
+    use coffer_core::event::{EventKind, NewEvent, now_ms};
+    use coffer_core::settings::AGENT_SETTINGS_KEY;
+    use coffer_core::store::SettingsWrite;
+
+    let current = app
+        .store
+        .find_settings(&Scope::Global, AGENT_SETTINGS_KEY)
+        .await
+        .expect("find settings");
+    let write = SettingsWrite {
+        scope: &Scope::Global,
+        key: AGENT_SETTINGS_KEY,
+        doc,
+        sealed: std::collections::BTreeMap::new(),
+        at_ms: now_ms(),
+    };
+    let event = NewEvent {
+        kind: EventKind::SettingsUpdated,
+        scope: Scope::Global.to_string(),
+        name: AGENT_SETTINGS_KEY.to_owned(),
+        actor: "test".to_owned(),
+        at_ms: now_ms(),
+    };
+    app.store
+        .save_settings(write, current.map(|r| r.version), event)
+        .await
+        .expect("save settings");
 }

@@ -5,3 +5,11 @@
 
 mod helpers;
 mod smoke;
+
+mod at_rest;
+mod auth;
+mod bad_input;
+mod restart;
+mod secrets;
+mod settings_get;
+mod settings_patch;

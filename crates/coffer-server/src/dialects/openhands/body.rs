@@ -33,9 +33,16 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
 
 fn json_invalid(bytes: &[u8], e: &serde_json::Error) -> Value {
     let text = String::from_utf8_lossy(bytes);
-    let line_start: usize = text.split_inclusive('\n').take(e.line().saturating_sub(1)).map(str::len).sum();
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(e.line().saturating_sub(1))
+        .map(str::len)
+        .sum();
     let byte_pos = (line_start + e.column().saturating_sub(1)).min(text.len());
-    let pos = text.char_indices().take_while(|(i, _)| *i < byte_pos).count();
+    let pos = text
+        .char_indices()
+        .take_while(|(i, _)| *i < byte_pos)
+        .count();
     let reason = e.to_string();
     let reason = reason.split(" at line ").next().unwrap_or("invalid JSON");
     json!({"type": "json_invalid", "loc": ["body", pos], "msg": "JSON decode error", "input": {}, "ctx": {"error": reason}})
@@ -50,7 +57,10 @@ pub struct Fields<'a> {
 impl<'a> Fields<'a> {
     pub fn of(body: &'a Value) -> Result<Fields<'a>, OhError> {
         match body {
-            Value::Object(map) => Ok(Fields { body: map, errors: Vec::new() }),
+            Value::Object(map) => Ok(Fields {
+                body: map,
+                errors: Vec::new(),
+            }),
             other => Err(OhError::Validation(vec![json!({
                 "type": "model_attributes_type",
                 "loc": ["body"],
@@ -111,7 +121,11 @@ impl<'a> Fields<'a> {
     }
 
     pub fn finish(self) -> Result<(), OhError> {
-        if self.errors.is_empty() { Ok(()) } else { Err(OhError::Validation(self.errors)) }
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(OhError::Validation(self.errors))
+        }
     }
 }
 
@@ -121,7 +135,11 @@ pub fn sanitize(v: &Value) -> Value {
         Value::Object(map) => Value::Object(
             map.iter()
                 .map(|(k, v)| {
-                    let shown = if is_secret_key(k) && !v.is_null() { Value::String(MASK.into()) } else { sanitize(v) };
+                    let shown = if is_secret_key(k) && !v.is_null() {
+                        Value::String(MASK.into())
+                    } else {
+                        sanitize(v)
+                    };
                     (k.clone(), shown)
                 })
                 .collect(),
@@ -134,9 +152,18 @@ pub fn sanitize(v: &Value) -> Value {
 fn is_secret_key(key: &str) -> bool {
     let upper = key.to_ascii_uppercase();
     upper == "VALUE"
-        || ["AUTHORIZATION", "COOKIE", "CREDENTIAL", "KEY", "PASSWORD", "SECRET", "SESSION", "TOKEN"]
-            .iter()
-            .any(|marker| upper.contains(marker))
+        || [
+            "AUTHORIZATION",
+            "COOKIE",
+            "CREDENTIAL",
+            "KEY",
+            "PASSWORD",
+            "SECRET",
+            "SESSION",
+            "TOKEN",
+        ]
+        .iter()
+        .any(|marker| upper.contains(marker))
 }
 
 #[cfg(test)]
@@ -154,7 +181,12 @@ mod tests {
 
     #[test]
     fn echoed_inputs_never_show_secret_values() {
-        let shown = sanitize(&json!({"name": "N", "value": "s3cret", "nested": {"api_key": "k", "model": "m"}}));
-        assert_eq!(shown, json!({"name": "N", "value": MASK, "nested": {"api_key": MASK, "model": "m"}}));
+        let shown = sanitize(
+            &json!({"name": "N", "value": "s3cret", "nested": {"api_key": "k", "model": "m"}}),
+        );
+        assert_eq!(
+            shown,
+            json!({"name": "N", "value": MASK, "nested": {"api_key": MASK, "model": "m"}})
+        );
     }
 }

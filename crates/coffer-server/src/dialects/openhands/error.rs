@@ -36,13 +36,19 @@ impl IntoResponse for OhError {
     fn into_response(self) -> Response {
         let (status, body) = match self {
             OhError::Core(e) => render_core(e),
-            OhError::Validation(items) => (StatusCode::UNPROCESSABLE_ENTITY, json!({ "detail": items })),
+            OhError::Validation(items) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, json!({ "detail": items }))
+            }
             OhError::BadExposeHeader(value) => detail(
                 StatusCode::BAD_REQUEST,
-                &format!("Invalid X-Expose-Secrets header value: '{value}'. Valid values are: 'encrypted', 'plaintext'."),
+                &format!(
+                    "Invalid X-Expose-Secrets header value: '{value}'. Valid values are: 'encrypted', 'plaintext'."
+                ),
             ),
             OhError::Unauthorized => detail(StatusCode::UNAUTHORIZED, "Unauthorized"),
-            OhError::PayloadTooLarge => detail(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large"),
+            OhError::PayloadTooLarge => {
+                detail(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large")
+            }
             OhError::RouteNotFound => detail(StatusCode::NOT_FOUND, "Not Found"),
         };
         (status, axum::Json(body)).into_response()
@@ -51,11 +57,17 @@ impl IntoResponse for OhError {
 
 fn render_core(e: CoreError) -> (StatusCode, Value) {
     match e {
-        CoreError::InvalidSecretName => detail(StatusCode::UNPROCESSABLE_ENTITY, INVALID_SECRET_NAME),
-        CoreError::EmptySecretValue => {
-            detail(StatusCode::UNPROCESSABLE_ENTITY, "Secret value must not be empty or redacted")
+        CoreError::InvalidSecretName => {
+            detail(StatusCode::UNPROCESSABLE_ENTITY, INVALID_SECRET_NAME)
         }
-        CoreError::InvalidSettings => detail(StatusCode::UNPROCESSABLE_ENTITY, "Settings validation failed"),
+        CoreError::EmptySecretValue => detail(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Secret value must not be empty or redacted",
+        ),
+        CoreError::InvalidSettings => detail(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Settings validation failed",
+        ),
         CoreError::EmptyUpdate => detail(StatusCode::BAD_REQUEST, EMPTY_UPDATE),
         CoreError::NotFound(missing) => detail(StatusCode::NOT_FOUND, &not_found(missing)),
         CoreError::Unreadable(StoredData::Settings) => detail(
@@ -66,10 +78,13 @@ fn render_core(e: CoreError) -> (StatusCode, Value) {
             StatusCode::INTERNAL_SERVER_ERROR,
             &format!("Secrets file is corrupted or encrypted with a different key: {KEY_HINT}"),
         ),
-        CoreError::Conflict => {
-            detail(StatusCode::CONFLICT, "Settings are being changed concurrently; retry the request")
+        CoreError::Conflict => detail(
+            StatusCode::CONFLICT,
+            "Settings are being changed concurrently; retry the request",
+        ),
+        CoreError::Unavailable => {
+            server_error(StatusCode::SERVICE_UNAVAILABLE, "Storage unavailable")
         }
-        CoreError::Unavailable => server_error(StatusCode::SERVICE_UNAVAILABLE, "Storage unavailable"),
         CoreError::Internal(e) => {
             let error_id = hex::encode(rand::random::<[u8; 16]>());
             tracing::error!(error.id = %error_id, error = %format!("{e:#}"), "internal error");
@@ -96,7 +111,10 @@ fn detail(status: StatusCode, text: &str) -> (StatusCode, Value) {
 /// The original rewrites 5xx HTTP errors this way, keeping the status.
 fn server_error(status: StatusCode, text: &str) -> (StatusCode, Value) {
     let exception = format!("{}: {text}", status.as_u16());
-    (status, json!({"detail": "Internal Server Error", "exception": exception}))
+    (
+        status,
+        json!({"detail": "Internal Server Error", "exception": exception}),
+    )
 }
 
 #[cfg(test)]
@@ -118,7 +136,8 @@ mod tests {
         assert_eq!(status_of(CoreError::Unreadable(StoredData::Secrets)), 500);
         assert_eq!(status_of(CoreError::Conflict), 409);
         assert_eq!(status_of(CoreError::Unavailable), 503);
-        let (status, body) = render_core(CoreError::Internal(anyhow::anyhow!("db password=hunter2")));
+        let (status, body) =
+            render_core(CoreError::Internal(anyhow::anyhow!("db password=hunter2")));
         assert_eq!(status.as_u16(), 500);
         assert!(!body.to_string().contains("hunter2"));
     }

@@ -39,5 +39,7 @@ pub async fn openapi() -> Response {
 }
 
 pub async fn docs() -> Html<&'static str> {
-    Html("<!doctype html><title>coffer API</title><h1>coffer</h1><p>The OpenAPI document is at <a href=\"/openapi.json\">/openapi.json</a>.</p>")
+    Html(
+        "<!doctype html><title>coffer API</title><h1>coffer</h1><p>The OpenAPI document is at <a href=\"/openapi.json\">/openapi.json</a>.</p>",
+    )
 }

@@ -2,6 +2,7 @@
 //! `global` scope. `X-Expose-Secrets` is ignored here, as in the original.
 
 use axum::Extension;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -9,26 +10,31 @@ use coffer_core::CoreError;
 use coffer_core::domain::{Scope, SecretMeta, SecretName};
 use coffer_core::principal::Principal;
 use coffer_crypto::{ExposeSecret, SecretString};
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::OhError;
 use super::body::{Fields, JsonBody};
 use crate::app::AppState;
 
-#[derive(Deserialize)]
-pub struct ListQuery {
-    agent_profile_id: Option<String>,
-}
-
+/// The query is read as pairs (decoding is lossy, so this never fails): unknown
+/// parameters are ignored and, for a repeated `agent_profile_id`, the last one counts, as
+/// in FastAPI. A struct extractor would answer a repeat with a plain-text 400.
 pub async fn list_secrets(
     State(state): State<AppState>,
-    Query(query): Query<ListQuery>,
+    Query(query): Query<Vec<(String, String)>>,
 ) -> Result<axum::Json<Value>, OhError> {
-    let secrets = match query.agent_profile_id {
+    let agent_profile_id = query
+        .into_iter()
+        .rev()
+        .find(|(k, _)| k == "agent_profile_id")
+        .map(|(_, v)| v);
+    let secrets = match agent_profile_id {
         Some(id) => {
             let id = parse_uuid_query(&id)?;
-            state.core.list_secrets_for_agent_profile(&Scope::Global, id).await?
+            state
+                .core
+                .list_secrets_for_agent_profile(&Scope::Global, id)
+                .await?
         }
         None => state.core.list_secrets(&Scope::Global).await?,
     };
@@ -50,12 +56,18 @@ pub async fn put_secret(
         unreachable!("finish() fails when a required field is missing")
     };
     let name = parse_name(&name)?;
-    let meta = state.core.put_secret(&who, &Scope::Global, &name, value, description).await?;
+    let meta = state
+        .core
+        .put_secret(&who, &Scope::Global, &name, value, description)
+        .await?;
     Ok(axum::Json(describe(&meta)))
 }
 
-pub async fn get_secret(State(state): State<AppState>, Path(name): Path<String>) -> Result<Response, OhError> {
-    let name = parse_name(&name)?;
+pub async fn get_secret(
+    State(state): State<AppState>,
+    name: Result<Path<String>, PathRejection>,
+) -> Result<Response, OhError> {
+    let name = path_name(name)?;
     let value = state.core.read_secret(&Scope::Global, &name).await?;
     let headers = [
         (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
@@ -67,10 +79,13 @@ pub async fn get_secret(State(state): State<AppState>, Path(name): Path<String>)
 pub async fn delete_secret(
     State(state): State<AppState>,
     Extension(who): Extension<Principal>,
-    Path(name): Path<String>,
+    name: Result<Path<String>, PathRejection>,
 ) -> Result<axum::Json<Value>, OhError> {
-    let name = parse_name(&name)?;
-    state.core.delete_secret(&who, &Scope::Global, &name).await?;
+    let name = path_name(name)?;
+    state
+        .core
+        .delete_secret(&who, &Scope::Global, &name)
+        .await?;
     Ok(axum::Json(json!({ "deleted": true })))
 }
 
@@ -80,6 +95,16 @@ fn describe(meta: &SecretMeta) -> Value {
 
 fn parse_name(name: &str) -> Result<SecretName, OhError> {
     SecretName::parse(name).ok_or(OhError::Core(CoreError::InvalidSecretName))
+}
+
+/// The `{name}` path segment. One that is not UTF-8 once percent-decoded (`%FF`) is
+/// not a valid name either: the same 422 as any other bad name, instead of axum's
+/// plain-text 400.
+fn path_name(segment: Result<Path<String>, PathRejection>) -> Result<SecretName, OhError> {
+    match segment {
+        Ok(Path(name)) => parse_name(&name),
+        Err(_) => Err(OhError::Core(CoreError::InvalidSecretName)),
+    }
 }
 
 fn parse_uuid_query(id: &str) -> Result<uuid::Uuid, OhError> {

@@ -16,7 +16,10 @@ use crate::app::AppState;
 const EXPOSE_HEADER: &str = "x-expose-secrets";
 const PROFILE_PATTERN: &str = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$";
 
-pub async fn get_settings(State(state): State<AppState>, headers: HeaderMap) -> Result<axum::Json<Value>, OhError> {
+pub async fn get_settings(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<axum::Json<Value>, OhError> {
     let exposure = exposure(&headers)?;
     let view = state.core.read_settings(&Scope::Global, exposure).await?;
     Ok(axum::Json(settings_response(view)))
@@ -29,7 +32,10 @@ pub async fn patch_settings(
     JsonBody(body): JsonBody,
 ) -> Result<axum::Json<Value>, OhError> {
     let patch = decode_patch(&body)?;
-    let view = state.core.update_settings(&who, &Scope::Global, patch).await?;
+    let view = state
+        .core
+        .update_settings(&who, &Scope::Global, patch)
+        .await?;
     Ok(axum::Json(settings_response(view)))
 }
 
@@ -40,14 +46,20 @@ pub async fn get_profile(
 ) -> Result<axum::Json<Value>, OhError> {
     exposure(&headers)?;
     let view = state.core.read_llm_profile(&Scope::Global, &name).await?;
-    Ok(axum::Json(json!({"name": name, "config": view.agent_settings["llm"], "api_key_set": view.llm_api_key_is_set})))
+    Ok(axum::Json(
+        json!({"name": name, "config": view.agent_settings["llm"], "api_key_set": view.llm_api_key_is_set}),
+    ))
 }
 
 /// `X-Expose-Secrets`, trimmed and lowercased: absent/empty → masked, `plaintext`,
 /// `encrypted` (and the legacy `true`, which never means plaintext); anything else 400.
 fn exposure(headers: &HeaderMap) -> Result<Exposure, OhError> {
-    let Some(raw) = headers.get(EXPOSE_HEADER) else { return Ok(Exposure::Masked) };
-    let value = String::from_utf8_lossy(raw.as_bytes()).trim().to_lowercase();
+    let Some(raw) = headers.get(EXPOSE_HEADER) else {
+        return Ok(Exposure::Masked);
+    };
+    let value = String::from_utf8_lossy(raw.as_bytes())
+        .trim()
+        .to_lowercase();
     match value.as_str() {
         "" => Ok(Exposure::Masked),
         "plaintext" => Ok(Exposure::Plaintext),
@@ -60,10 +72,19 @@ fn settings_response(view: SettingsView) -> Value {
     let mut map = Map::new();
     map.insert("agent_settings".into(), view.agent_settings);
     map.insert("conversation_settings".into(), view.conversation_settings);
-    map.insert("llm_api_key_is_set".into(), Value::Bool(view.llm_api_key_is_set));
+    map.insert(
+        "llm_api_key_is_set".into(),
+        Value::Bool(view.llm_api_key_is_set),
+    );
     map.insert("active_profile".into(), json!(view.active_profile));
-    map.insert("active_agent_profile_id".into(), json!(view.active_agent_profile_id));
-    map.insert("active_meta_profile".into(), json!(view.active_meta_profile));
+    map.insert(
+        "active_agent_profile_id".into(),
+        json!(view.active_agent_profile_id),
+    );
+    map.insert(
+        "active_meta_profile".into(),
+        json!(view.active_meta_profile),
+    );
     map.insert("misc_settings".into(), view.misc_settings);
     Value::Object(map)
 }
@@ -115,7 +136,8 @@ fn is_profile_name(s: &str) -> bool {
     !b.is_empty()
         && b.len() <= 64
         && b[0].is_ascii_alphanumeric()
-        && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
 }
 
 fn agent_profile_id(fields: &mut Fields<'_>) -> Change<uuid::Uuid> {
