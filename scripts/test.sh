@@ -24,4 +24,8 @@ step "compatibility: the real openhands-sdk client against coffer"
 bash compat/run.sh target/debug/coffer
 
 step "cargo test (all crates)"
-cargo test --workspace
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+cargo test --workspace 2>&1 | tee "$log"
+# One closing line for the whole suite (every cargo test binary summed).
+awk '/^test result:/ { p += $4; f += $6 } END { printf "\ntests: %d passed, %d failed\n", p, f; exit (f > 0) }' "$log"
