@@ -24,9 +24,15 @@ pub(crate) const LIST_SECRETS: &str = "SELECT name, description, version, create
 pub(crate) const FIND_SECRET: &str = "SELECT name, description, version, created_at, updated_at, sealed \
      FROM secrets WHERE scope = $1 AND name = $2";
 
-/// `$1` scope → distinct key ids.
-pub(crate) const SECRET_KEY_IDS: &str =
-    "SELECT DISTINCT key_id FROM secrets WHERE scope = $1 ORDER BY key_id";
+/// `$1` scope → distinct key ids, ascending. A loose index scan over
+/// `secrets_scope_key_id`: one index probe per distinct id (there are one or two), so the
+/// check every write makes does not grow with the number of secrets in the scope.
+pub(crate) const SECRET_KEY_IDS: &str = "WITH RECURSIVE ids(key_id) AS ( \
+     SELECT MIN(key_id) FROM secrets WHERE scope = $1 \
+     UNION ALL \
+     SELECT (SELECT MIN(s.key_id) FROM secrets s WHERE s.scope = $1 AND s.key_id > ids.key_id) \
+     FROM ids WHERE ids.key_id IS NOT NULL) \
+     SELECT key_id FROM ids WHERE key_id IS NOT NULL";
 
 /// `$1` scope, `$2` name, `$3` sealed, `$4` key_id, `$5` description, `$6` at_ms →
 /// [`crate::rows::SecretMetaRow`]. The conflict arm keeps `id` (list position) and

@@ -17,6 +17,7 @@ CREATE TABLE secrets (
 
 -- list_secrets: one scope, in insertion (id) order.
 CREATE INDEX secrets_scope_id ON secrets (scope, id);
+CREATE INDEX secrets_scope_key_id ON secrets (scope, key_id);
 
 CREATE TABLE settings (
     scope      TEXT   NOT NULL,
