@@ -1,8 +1,10 @@
 //! coffer-store: the coffer-core [`Store`] port on SQLite (default) and PostgreSQL.
 //!
 //! Layout:
-//! - [`SqliteStore`] (`sqlite`): one file, a read-only reader pool plus a single writer
-//!   connection driven by a group-commit task, WAL with `synchronous=FULL`.
+//! - [`SqliteStore`] (`sqlite`): one file, owned by one store at a time (a lock file
+//!   refuses a second), a read-only reader pool plus a single writer connection driven
+//!   by a group-commit task, WAL with `synchronous=FULL`, and a read-through cache of
+//!   sealed secret and settings rows that the store's own writes invalidate.
 //! - [`PgStore`] (`postgres`): one pool, optional per-store schema, advisory locks for
 //!   migrations and for in-order event ids.
 //! - `sql`: statements both backends share byte for byte; `rows`: decoding rows into

@@ -5,14 +5,24 @@
 //! job writes its change and its event row in the same transaction. See [`pools`] for the
 //! pool split and the durability pragmas. Because all writes are serialised, event ids
 //! are assigned and committed in order.
+//!
+//! One store owns its file: [`SqliteStore::open`] takes an exclusive advisory lock on
+//! `<file>.lock` and a second store on the same file — in another process, or in this
+//! one — is refused until the first is closed or dropped (several instances need
+//! PostgreSQL). That exclusivity is what makes the read-through [`cache`] of
+//! `find_secret` and `find_settings` coherent: every change to those rows goes through
+//! this store's write paths, which invalidate it.
 
+mod cache;
 mod error;
 mod migrate;
 mod pools;
 mod writer;
 mod writes;
 
+use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::Context;
 use async_trait::async_trait;
@@ -23,6 +33,7 @@ use coffer_core::store::{
 };
 use sqlx::SqlitePool;
 
+use self::cache::{Cache, Invalidate, Table};
 use self::error::at;
 use self::writer::Writer;
 use self::writes::{ResealInput, SettingsInput};
@@ -34,6 +45,10 @@ pub struct SqliteStore {
     read: SqlitePool,
     write: SqlitePool,
     writer: Writer,
+    cache: Arc<Cache>,
+    /// `<path>.lock`, exclusively locked while this store owns the file; taken (and so
+    /// unlocked) by `close`, else unlocked when the store drops.
+    lock: Mutex<Option<File>>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -49,11 +64,12 @@ impl SqliteStore {
     /// migrations. Call it on the Tokio runtime that will use the store: it spawns the
     /// writer task there.
     ///
-    /// One store per file is the intended setup. A second one (another process, or a
-    /// restart racing a shutdown) stays correct — migrations and writes take SQLite's
-    /// write lock, waiting up to the 5 s busy timeout — it just does not get group commit
-    /// across both.
+    /// First takes an exclusive lock on `<path>.lock` (created with mode 0600): if another
+    /// store holds it — another coffer process, or an unclosed store in this one — the
+    /// open fails with "… is in use by another coffer process". The lock is held until
+    /// [`Store::close`] or drop.
     pub async fn open(path: &Path) -> anyhow::Result<SqliteStore> {
+        let lock = lock_exclusively(path)?;
         let shown = path.display();
         let write = pools::open_writer(path)
             .await
@@ -75,12 +91,60 @@ impl SqliteStore {
             read,
             write,
             writer,
+            cache: Arc::default(),
+            lock: Mutex::new(Some(lock)),
         })
+    }
+
+    /// Runs a write that changes the row `key` of `table`: the cache entry is dropped and
+    /// its generation bumped on the writer task once the write's batch committed or
+    /// failed, before the result comes back here (see [`cache`]).
+    async fn write_invalidating<F, T>(
+        &self,
+        table: Table,
+        key: cache::Key,
+        work: F,
+    ) -> Result<T, StoreError>
+    where
+        F: for<'c> FnOnce(
+                &'c mut sqlx::SqliteConnection,
+            ) -> writer::BoxFuture<'c, Result<T, StoreError>>
+            + Send
+            + 'static,
+        T: Send + 'static,
+    {
+        let guard = Box::new(Invalidate::new(&self.cache, table, key));
+        self.writer.submit_guarded(work, guard).await
     }
 
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+/// Creates (mode 0600) or opens `<path>.lock` and locks it exclusively without waiting.
+fn lock_exclusively(path: &Path) -> anyhow::Result<File> {
+    let mut lock_path = path.as_os_str().to_owned();
+    lock_path.push(".lock");
+    let lock_path = PathBuf::from(lock_path);
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options
+        .open(&lock_path)
+        .with_context(|| format!("opening the lock file {}", lock_path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(TryLockError::WouldBlock) => anyhow::bail!(
+            "{} is in use by another coffer process: only one may open a SQLite data dir \
+             (stop it, or use PostgreSQL to run several instances)",
+            path.display()
+        ),
+        Err(TryLockError::Error(e)) => {
+            Err(anyhow::Error::new(e).context(format!("locking {}", lock_path.display())))
+        }
     }
 }
 
@@ -100,13 +164,22 @@ impl Store for SqliteStore {
         scope: &Scope,
         name: &SecretName,
     ) -> Result<Option<SecretRecord>, StoreError> {
+        let key = (scope.as_string(), name.as_str().to_owned());
+        if let Some(hit) = self.cache.secret(&key) {
+            return Ok(Some(hit));
+        }
+        let generation = self.cache.generation();
         let row: Option<rows::SecretRow> = sqlx::query_as(sql::FIND_SECRET)
-            .bind(scope.as_string())
-            .bind(name.as_str())
+            .bind(&key.0)
+            .bind(&key.1)
             .fetch_optional(&self.read)
             .await
             .map_err(at("find_secret"))?;
-        Ok(row.map(rows::secret_record))
+        let record = row.map(rows::secret_record);
+        if let Some(record) = &record {
+            self.cache.fill_secret(generation, key, record.clone());
+        }
+        Ok(record)
     }
 
     async fn secret_key_ids(&self, scope: &Scope) -> Result<Vec<String>, StoreError> {
@@ -122,10 +195,12 @@ impl Store for SqliteStore {
         secret: SecretWrite<'_>,
         event: NewEvent,
     ) -> Result<(SecretMeta, Event), StoreError> {
+        let key = (secret.scope.as_string(), secret.name.as_str().to_owned());
         let input = secret.into();
-        self.writer
-            .submit(move |conn| Box::pin(writes::upsert_secret(conn, input, event)))
-            .await
+        self.write_invalidating(Table::Secrets, key, move |conn| {
+            Box::pin(writes::upsert_secret(conn, input, event))
+        })
+        .await
     }
 
     async fn delete_secret(
@@ -134,10 +209,12 @@ impl Store for SqliteStore {
         name: &SecretName,
         event: NewEvent,
     ) -> Result<Option<Event>, StoreError> {
-        let (scope, name) = (scope.as_string(), name.as_str().to_owned());
-        self.writer
-            .submit(move |conn| Box::pin(writes::delete_secret(conn, scope, name, event)))
-            .await
+        let key = (scope.as_string(), name.as_str().to_owned());
+        let (scope, name) = key.clone();
+        self.write_invalidating(Table::Secrets, key, move |conn| {
+            Box::pin(writes::delete_secret(conn, scope, name, event))
+        })
+        .await
     }
 
     async fn find_settings(
@@ -145,13 +222,22 @@ impl Store for SqliteStore {
         scope: &Scope,
         key: &str,
     ) -> Result<Option<SettingsRecord>, StoreError> {
+        let key = (scope.as_string(), key.to_owned());
+        if let Some(hit) = self.cache.settings(&key) {
+            return Ok(Some(hit));
+        }
+        let generation = self.cache.generation();
         let row: Option<rows::SettingsTuple> = sqlx::query_as(sql::FIND_SETTINGS)
-            .bind(scope.as_string())
-            .bind(key)
+            .bind(&key.0)
+            .bind(&key.1)
             .fetch_optional(&self.read)
             .await
             .map_err(at("find_settings"))?;
-        row.map(rows::settings_record).transpose()
+        let record = row.map(rows::settings_record).transpose()?;
+        if let Some(record) = &record {
+            self.cache.fill_settings(generation, key, record.clone());
+        }
+        Ok(record)
     }
 
     async fn save_settings(
@@ -168,9 +254,11 @@ impl Store for SqliteStore {
             at_ms: settings.at_ms,
             expected_version,
         };
-        self.writer
-            .submit(move |conn| Box::pin(writes::save_settings(conn, input, event)))
-            .await
+        let key = (input.scope.clone(), input.key.clone());
+        self.write_invalidating(Table::Settings, key, move |conn| {
+            Box::pin(writes::save_settings(conn, input, event))
+        })
+        .await
     }
 
     async fn append_event(&self, event: NewEvent, version: i64) -> Result<Event, StoreError> {
@@ -210,9 +298,11 @@ impl Store for SqliteStore {
             new_sealed,
             key_id,
         };
-        self.writer
-            .submit(move |conn| Box::pin(writes::reseal_secret(conn, input)))
-            .await
+        let key = (row.scope.clone(), row.name.clone());
+        self.write_invalidating(Table::Secrets, key, move |conn| {
+            Box::pin(writes::reseal_secret(conn, input))
+        })
+        .await
     }
 
     async fn list_settings(&self) -> Result<Vec<SettingsRow>, StoreError> {
@@ -223,10 +313,19 @@ impl Store for SqliteStore {
         rows.into_iter().map(rows::settings_row).collect()
     }
 
-    /// Closes the readers, then the writer: the last connection to close checkpoints the
-    /// WAL into the main file (and runs `PRAGMA optimize`).
+    /// Stops the cache (nothing is served from memory any more), closes the readers, then
+    /// the writer — the last connection to close checkpoints the WAL into the main file
+    /// (and runs `PRAGMA optimize`) — and only then releases `<file>.lock`, so the next
+    /// store to open the file finds it checkpointed.
     async fn close(&self) {
+        self.cache.close();
         self.read.close().await;
         self.write.close().await;
+        let lock = self
+            .lock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        drop(lock); // closing the descriptor releases the advisory lock
     }
 }

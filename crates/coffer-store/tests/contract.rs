@@ -62,6 +62,8 @@ macro_rules! harness_contract {
 
 #[path = "contract/backends.rs"]
 mod backends;
+#[path = "contract/coherence.rs"]
+mod coherence;
 #[path = "contract/events.rs"]
 mod events;
 #[path = "contract/fixtures.rs"]

@@ -1,6 +1,8 @@
 //! `coffer rotate-key`: re-seals every stored value under the current key, using
-//! `OH_PREVIOUS_SECRET_KEYS` to open old ones. Works on the database directly; a running
-//! server may stay up (each row is replaced compare-and-set).
+//! `OH_PREVIOUS_SECRET_KEYS` to open old ones. Works on the database directly. On
+//! PostgreSQL running servers may stay up (each row is replaced compare-and-set); a
+//! SQLite data dir is owned by one process, so stop the server first (or let start-up
+//! re-seal, which it does whenever previous keys are configured).
 
 use std::sync::Arc;
 

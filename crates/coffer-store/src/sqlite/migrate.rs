@@ -1,7 +1,7 @@
 //! Applies [`crate::migrations::SQLITE`] on the writer connection. The whole run is one
 //! `BEGIN IMMEDIATE` transaction: it takes SQLite's write lock up front (waiting up to the
-//! busy timeout), so a second process opening the same file waits, then finds every
-//! migration applied.
+//! busy timeout), so it is all-or-nothing and never interleaves with another connection's
+//! write. (A second store cannot run it meanwhile: the store's lock file refuses it.)
 
 use anyhow::Context;
 use coffer_core::event::now_ms;

@@ -45,7 +45,12 @@ type Deliver = Box<dyn FnOnce(Option<&StoreError>) + Send>;
 struct Pending<F, T> {
     work: F,
     reply: oneshot::Sender<Result<T, StoreError>>,
+    /// Dropped just before the caller is answered (or with the job, if it never runs).
+    guard: Guard,
 }
+
+/// Anything whose `Drop` must run once a job's fate is known, before its caller hears it.
+pub(super) type Guard = Box<dyn Send>;
 
 impl<F, T> Job for Pending<F, T>
 where
@@ -55,7 +60,7 @@ where
     T: Send + 'static,
 {
     fn run(self: Box<Self>, conn: &mut SqliteConnection) -> BoxFuture<'_, (bool, Deliver)> {
-        let Pending { work, reply } = *self;
+        let Pending { work, reply, guard } = *self;
         Box::pin(async move {
             let result = work(conn).await;
             let ok = result.is_ok();
@@ -64,6 +69,7 @@ where
                     (Ok(_), Some(e)) => Err(copy(e)),
                     (result, _) => result,
                 };
+                drop(guard);
                 let _ = reply.send(outcome); // the caller may have gone away
             });
             (ok, deliver)
@@ -71,7 +77,9 @@ where
     }
 
     fn fail(self: Box<Self>, error: &StoreError) {
-        let _ = self.reply.send(Err(copy(error)));
+        let Pending { reply, guard, .. } = *self;
+        drop(guard);
+        let _ = reply.send(Err(copy(error)));
     }
 }
 
@@ -98,9 +106,22 @@ impl Writer {
             + 'static,
         T: Send + 'static,
     {
+        self.submit_guarded(work, Box::new(())).await
+    }
+
+    /// [`Writer::submit`], dropping `guard` on the writer task once the batch's fate is
+    /// known (committed or not), just before the reply is sent. It is dropped even when
+    /// the caller stopped waiting, and with the job if the job never runs.
+    pub(super) async fn submit_guarded<F, T>(&self, work: F, guard: Guard) -> Result<T, StoreError>
+    where
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, StoreError>>
+            + Send
+            + 'static,
+        T: Send + 'static,
+    {
         let (reply, answer) = oneshot::channel();
         self.jobs
-            .send(Box::new(Pending { work, reply }))
+            .send(Box::new(Pending { work, reply, guard }))
             .await
             .map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
@@ -250,5 +271,96 @@ mod tests {
             append(&writer, "f", false).await,
             Err(StoreError::Unavailable(_))
         ));
+    }
+
+    /// Sets its flag when dropped.
+    struct Flag(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+    impl Drop for Flag {
+        fn drop(&mut self) {
+            self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    fn flag() -> (Guard, std::sync::Arc<std::sync::atomic::AtomicBool>) {
+        let dropped = std::sync::Arc::default();
+        (Box::new(Flag(std::sync::Arc::clone(&dropped))), dropped)
+    }
+
+    fn is_set(dropped: &std::sync::atomic::AtomicBool) -> bool {
+        dropped.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Appends an event after `delay`, failing if `fail`, with `guard` attached.
+    async fn append_guarded(
+        writer: &Writer,
+        name: &'static str,
+        delay: std::time::Duration,
+        fail: bool,
+        guard: Guard,
+    ) -> Result<i64, StoreError> {
+        writer
+            .submit_guarded(
+                move |conn| {
+                    Box::pin(async move {
+                        tokio::time::sleep(delay).await;
+                        let recorded = writes::insert_event(conn, event(name), 1).await?;
+                        match fail {
+                            true => Err(StoreError::Other(anyhow::anyhow!("job failed late"))),
+                            false => Ok(recorded.id),
+                        }
+                    })
+                },
+                guard,
+            )
+            .await
+    }
+
+    #[tokio::test]
+    async fn a_guard_is_dropped_before_the_caller_hears_back_whatever_happened() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = pools::open_writer(&dir.path().join("w.db")).await.unwrap();
+        migrate::run(&pool).await.unwrap();
+        let writer = Writer::spawn(pool.clone());
+        let now = std::time::Duration::ZERO;
+
+        // Committed, and failed.
+        for fail in [false, true] {
+            let (guard, dropped) = flag();
+            let result = append_guarded(&writer, "a", now, fail, guard).await;
+            assert_eq!(result.is_ok(), !fail);
+            assert!(is_set(&dropped), "dropped before the answer (fail: {fail})");
+        }
+
+        // The caller stops waiting while its job runs: the job still commits, and the
+        // guard is dropped by the writer task after that, not when the caller left.
+        let (guard, dropped) = flag();
+        let slow = std::time::Duration::from_millis(300);
+        let gave_up = tokio::time::timeout(
+            std::time::Duration::from_millis(20),
+            append_guarded(&writer, "abandoned", slow, false, guard),
+        )
+        .await;
+        assert!(gave_up.is_err(), "the caller timed out");
+        assert!(!is_set(&dropped), "not while the write may still land");
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !is_set(&dropped) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "guard never dropped"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        assert_eq!(event_names(&pool).await, ["a", "abandoned"]);
+
+        // A writer that cannot write drops the guard too.
+        pool.close().await;
+        let (guard, dropped) = flag();
+        assert!(
+            append_guarded(&writer, "late", now, false, guard)
+                .await
+                .is_err()
+        );
+        assert!(is_set(&dropped));
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use coffer_core::domain::Scope;
 use coffer_core::event::EventKind;
-use coffer_core::store::{SettingsWrite, StoreError};
+use coffer_core::store::{SettingsWrite, Store, StoreError};
 use serde_json::json;
 
 use crate::fixtures::{event, name, put_event, sealed, write};
@@ -70,9 +70,6 @@ pub async fn reopening_keeps_every_committed_change(h: &Harness) {
 }
 
 pub async fn opening_the_same_database_again_is_idempotent(h: &Harness) {
-    // Two more instances start at once while the first one is running.
-    let (a, b) = tokio::join!(h.open_again(), h.open_again());
-    let (a, b) = (a.expect("second open"), b.expect("third open"));
     let n = name("SEEN_BY_ALL");
     h.store()
         .upsert_secret(
@@ -81,21 +78,94 @@ pub async fn opening_the_same_database_again_is_idempotent(h: &Harness) {
         )
         .await
         .unwrap();
-    for other in [&a, &b] {
-        assert!(
-            other
-                .find_secret(&Scope::Global, &n)
-                .await
-                .unwrap()
-                .is_some()
-        );
-        other.close().await;
+    let seen = async |store: &dyn Store| {
+        let found = store.find_secret(&Scope::Global, &n).await.unwrap();
+        assert_eq!(found.map(|r| r.sealed), Some(sealed(1)));
+    };
+    match &h.backend {
+        // One store owns the file: with the first closed, two more start at once; one
+        // wins, the other is refused, and the winner migrated nothing twice.
+        Backend::Sqlite { .. } => {
+            h.store().close().await;
+            let (a, b) = tokio::join!(h.open_again(), h.open_again());
+            let (winner, refused) = match (a, b) {
+                (Ok(store), Err(e)) | (Err(e), Ok(store)) => (store, e),
+                (a, b) => panic!(
+                    "exactly one open must win: {:?} / {:?}",
+                    a.map(|_| ()),
+                    b.map(|_| ())
+                ),
+            };
+            assert!(format!("{refused:#}").contains(IN_USE), "{refused:#}");
+            seen(winner.as_ref()).await;
+            winner.close().await;
+            let again = h.open_again().await.expect("open after close");
+            seen(again.as_ref()).await;
+            again.close().await;
+        }
+        // Several instances may share a PostgreSQL schema: two more start at once while
+        // the first one is running.
+        Backend::Postgres { .. } => {
+            let (a, b) = tokio::join!(h.open_again(), h.open_again());
+            let (a, b) = (a.expect("second open"), b.expect("third open"));
+            for other in [&a, &b] {
+                seen(other.as_ref()).await;
+                other.close().await;
+            }
+        }
     }
     assert_eq!(
         h.scalar("SELECT COUNT(*) FROM schema_migrations").await,
         1,
         "each migration recorded once"
     );
+}
+
+/// The refusal of a second SQLite store names the file and says what to do.
+const IN_USE: &str = "is in use by another coffer process: only one may open a SQLite data dir \
+                      (stop it, or use PostgreSQL to run several instances)";
+
+/// SQLite only: while a store has the file open, a second open is refused; after
+/// `close()` (or drop) it succeeds. The lock file is private to the owner.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_a_second_store_is_refused_until_the_first_is_closed() {
+    let h = Harness::sqlite().await;
+    let Backend::Sqlite { path, .. } = &h.backend else {
+        unreachable!()
+    };
+    let Err(error) = h.open_again().await else {
+        panic!("a second open while the first is open succeeded");
+    };
+    assert_eq!(format!("{error:#}"), format!("{} {IN_USE}", path.display()));
+    // The refused open left the first store working.
+    let n = name("STILL_HERE");
+    h.store()
+        .upsert_secret(
+            write(&Scope::Global, &n, sealed(1), 1),
+            put_event(&Scope::Global, &n, 1),
+        )
+        .await
+        .expect("first store still writes");
+
+    let lock = path.with_extension("db.lock");
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&lock).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o600, "{}", lock.display());
+
+    h.store().close().await;
+    let second = h.open_again().await.expect("open after close");
+    assert!(
+        second
+            .find_secret(&Scope::Global, &n)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // Dropping a store without closing it releases the file too.
+    drop(second);
+    let third = h.open_again().await.expect("open after drop");
+    third.close().await;
+    h.finish().await;
 }
 
 pub async fn corrupt_rows_are_errors_not_panics(h: &Harness) {
@@ -126,9 +196,42 @@ pub async fn corrupt_rows_are_errors_not_panics(h: &Harness) {
 
 pub async fn a_closed_store_is_unavailable(h: &Harness) {
     let store = h.store();
+    // Read once before closing, so that a cache would hold them.
+    let (scope, cached) = (Scope::Global, name("CACHED"));
+    store
+        .upsert_secret(
+            write(&scope, &cached, sealed(1), 1),
+            put_event(&scope, &cached, 1),
+        )
+        .await
+        .unwrap();
+    let settings = SettingsWrite {
+        scope: &scope,
+        key: "llm",
+        doc: json!({}),
+        sealed: BTreeMap::new(),
+        at_ms: 1,
+    };
+    let settings_event = event(EventKind::SettingsUpdated, &scope, "llm", 1);
+    store
+        .save_settings(settings, None, settings_event)
+        .await
+        .unwrap();
+    assert!(store.find_secret(&scope, &cached).await.unwrap().is_some());
+    assert!(store.find_settings(&scope, "llm").await.unwrap().is_some());
+
     store.close().await;
     assert!(matches!(
         store.list_secrets(&Scope::Global).await,
+        Err(StoreError::Unavailable(_))
+    ));
+    // Nothing is answered from memory once closed (another store may own the data next).
+    assert!(matches!(
+        store.find_secret(&scope, &cached).await,
+        Err(StoreError::Unavailable(_))
+    ));
+    assert!(matches!(
+        store.find_settings(&scope, "llm").await,
         Err(StoreError::Unavailable(_))
     ));
     let n = name("LATE");

@@ -1,7 +1,8 @@
 //! Per-test backends for the contract suite: a fresh SQLite file in a temp dir, or a
 //! fresh PostgreSQL schema (when `COFFER_TEST_POSTGRES_URL` is set) that is dropped when
 //! the harness is dropped — also when the test panics. Plus a side connection for
-//! poking at rows behind the store's back (corruption, schema introspection).
+//! poking at rows behind the store's back (corruption, schema introspection); it is a
+//! plain connection, not a store, so it does not take the SQLite store's lock file.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -67,7 +68,9 @@ impl Harness {
         self.store.as_ref()
     }
 
-    /// Opens another store on the same file or schema (runs migrations again).
+    /// Opens another store on the same file or schema (runs migrations again). On SQLite
+    /// the harness's store must be closed first: one store owns the file, and a second
+    /// open while it is open is refused.
     pub async fn open_again(&self) -> anyhow::Result<Arc<dyn Store>> {
         Ok(match &self.backend {
             Backend::Sqlite { path, .. } => Arc::new(SqliteStore::open(path).await?),
