@@ -13,9 +13,11 @@
 //! visible in the same order. The cost is that commits of writes are serialised, as they
 //! are on SQLite anyway.
 
+mod chats;
 mod connect;
 mod error;
 mod migrate;
+mod workspaces;
 
 use async_trait::async_trait;
 use coffer_core::domain::{Scope, SecretMeta, SecretName, SecretRecord, SettingsRecord};

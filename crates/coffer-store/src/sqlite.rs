@@ -14,9 +14,11 @@
 //! this store's write paths, which invalidate it.
 
 mod cache;
+mod chats;
 mod error;
 mod migrate;
 mod pools;
+mod workspaces;
 mod writer;
 mod writes;
 
