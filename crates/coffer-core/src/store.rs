@@ -9,9 +9,11 @@
 //! - database errors are classified once, into [`StoreError`].
 
 mod chats;
+mod conversations;
 mod workspaces;
 
 pub use chats::ChatStore;
+pub use conversations::ConversationStore;
 pub use workspaces::WorkspaceStore;
 
 use async_trait::async_trait;
@@ -75,9 +77,9 @@ pub struct SettingsRow {
 /// Every persistence port, as one backend implements them: the secrets/settings/events
 /// methods below, plus one sub-port per domain ([`WorkspaceStore`] for workspaces,
 /// tokens, KV memory and checkpoints; [`ChatStore`] for accounts, provider keys, chats
-/// and messages). Each sub-port lives in its own file here and in `coffer-store`.
+/// and messages; [`ConversationStore`] for OpenHands conversations and their events). Each sub-port lives in its own file here and in `coffer-store`.
 #[async_trait]
-pub trait Store: WorkspaceStore + ChatStore + Send + Sync + 'static {
+pub trait Store: WorkspaceStore + ChatStore + ConversationStore + Send + Sync + 'static {
     /// The scope's secrets without values, in insertion order (an upsert keeps a secret's
     /// original position; a delete and a re-create moves it to the end).
     async fn list_secrets(&self, scope: &Scope) -> Result<Vec<SecretMeta>, StoreError>;

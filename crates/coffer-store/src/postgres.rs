@@ -15,6 +15,7 @@
 
 mod chats;
 mod connect;
+mod conversations;
 mod error;
 mod migrate;
 mod workspaces;

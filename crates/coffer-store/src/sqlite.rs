@@ -15,6 +15,7 @@
 
 mod cache;
 mod chats;
+mod conversations;
 mod error;
 mod migrate;
 mod pools;
