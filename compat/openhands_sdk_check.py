@@ -188,6 +188,86 @@ def wrong_api_key_401():
     raise AssertionError("get_secrets() with a wrong api_key did not raise")
 
 
+# ── conversations: events in the SDK's own models ────────────────────────────
+
+def scripted_llm():
+    """A local OpenAI chat-completions server: `think`, then `finish`."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            seen.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            n = len(seen) - 1
+            name, args = ("think", {"thought": "compat"}) if n == 0 else ("finish", {"message": "compat-ok"})
+            body = json.dumps({
+                "id": f"chatcmpl-{n}",
+                "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
+                    "role": "assistant", "content": None, "tool_calls": [{
+                        "id": f"call_{n}", "type": "function",
+                        "function": {"name": name, "arguments": json.dumps(args)}}]}}],
+                "usage": {"prompt_tokens": 100, "completion_tokens": 10},
+            }).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, seen
+
+
+@check
+def conversation_events_validate_as_sdk_events():
+    import tempfile
+    import time
+
+    import openhands.sdk.tool.builtins  # noqa: F401 - registers FinishAction, ThinkAction
+    from openhands.sdk.event.base import Event
+
+    server, seen = scripted_llm()
+    llm_url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    body = {
+        "agent": {"kind": "Agent", "tools": [],
+                  "llm": {"model": MODEL, "base_url": llm_url, "api_key": LLM_KEY, "usage_id": "agent"}},
+        "workspace": {"working_dir": tempfile.mkdtemp(prefix="coffer-compat-")},
+        "secrets": {"COMPAT_STATIC": {"kind": "StaticSecret", "value": "compat-static-value"}},
+        "initial_message": {"role": "user", "content": [{"type": "text", "text": "go"}], "run": True},
+    }
+    r = HTTP.post("/api/conversations", json=body)
+    expect_status(r, 201)
+    info = r.json()
+    expect(info["agent"]["llm"]["api_key"] is None, "api_key shown")
+    expect(info["secret_registry"]["secret_sources"]["COMPAT_STATIC"]["value"] is None, "value shown")
+    cid = info["id"]
+    deadline = time.time() + 30
+    while True:
+        status = HTTP.get(f"/api/conversations/{cid}").json()["execution_status"]
+        if status not in ("idle", "running"):
+            break
+        expect(time.time() < deadline, f"still {status} after 30 s")
+        time.sleep(0.05)
+    expect(status == "finished", f"ended {status}")
+    expect(seen[0]["tools"][0]["function"]["name"] == "finish", f"tools offered: {seen[0]['tools']}")
+    final = HTTP.get(f"/api/conversations/{cid}/agent_final_response").json()
+    expect(final == {"response": "compat-ok"}, f"final response {final}")
+    items = HTTP.get(f"/api/conversations/{cid}/events/search").json()["items"]
+    kinds = [type(Event.model_validate(item)).__name__ for item in items]
+    expect(kinds == ["MessageEvent", "ActionEvent", "ObservationEvent", "ActionEvent"], f"events {kinds}")
+    expect_status(HTTP.delete(f"/api/conversations/{cid}"), 200)
+    server.shutdown()
+
+
 def main():
     failed = 0
     for fn in CHECKS:

@@ -3,6 +3,10 @@
 //! the change (the audit log), then published on an in-process [`EventBus`] for watchers
 //! (restart fan-out, streams).
 
+mod chat_feed;
+
+pub use chat_feed::{ChatEvent, ChatEventBody};
+
 use tokio::sync::broadcast;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -11,6 +15,52 @@ pub enum EventKind {
     SecretDeleted,
     SettingsUpdated,
     KeyRotated,
+    /// A workspace was created (scope `workspace:<id>`, name: its status).
+    WorkspaceCreated,
+    /// Paused, resumed or removed by an operator (name: the new status).
+    WorkspacePaused,
+    WorkspaceResumed,
+    WorkspaceRemoved,
+    /// The supervisor moved a workspace's status (name: the new status).
+    WorkspaceStatus,
+    /// A restart was decided (name: what caused it, e.g. `secret.put:OPENAI_API_KEY`).
+    WorkspaceRestart,
+    /// The workspace's tokens were revoked and a new one issued (name: its prefix).
+    WorkspaceTokenRotated,
+    /// A KV memory entry was written or deleted (scope `workspace:<id>`, name: the key).
+    MemorySet,
+    MemoryDeleted,
+    /// A workflow checkpoint was saved (name: `<workflow_id>/<step_name>`), or a
+    /// workflow's checkpoints deleted (name: the workflow id).
+    CheckpointSaved,
+    CheckpointsDeleted,
+    /// A removed workspace's secrets, memory and checkpoints were deleted.
+    WorkspacePurged,
+    /// An org token was created or revoked (scope `org`, name: its prefix).
+    OrgTokenCreated,
+    OrgTokenRevoked,
+    /// A Mafold account was created (scope `account:<username>`, name: the username).
+    AccountCreated,
+    /// An account token was issued or revoked (name: the token id, or `*` for all).
+    AccountTokenIssued,
+    AccountTokenRevoked,
+    /// A provider key was set or removed (scope `account:<owner>`, name: the provider).
+    AgentKeySet,
+    AgentKeyRemoved,
+    /// A conversation was created (scope `chat:<id>`, name: its kind).
+    ChatCreated,
+    /// An agent was added to a group or its mode changed, or it was removed (name: the
+    /// agent's username).
+    GroupAgentSet,
+    GroupAgentRemoved,
+    /// A message was stored, and an agent reply finalized (name: the message id).
+    MessageCreated,
+    MessageFinalized,
+    /// An OpenHands conversation was created, had its secrets changed, or was deleted
+    /// (scope `global`, name `conversation:<id>`).
+    ConversationCreated,
+    ConversationSecretsUpdated,
+    ConversationDeleted,
 }
 
 impl EventKind {
@@ -20,6 +70,33 @@ impl EventKind {
             EventKind::SecretDeleted => "secret.deleted",
             EventKind::SettingsUpdated => "settings.updated",
             EventKind::KeyRotated => "key.rotated",
+            EventKind::WorkspaceCreated => "workspace.created",
+            EventKind::WorkspacePaused => "workspace.paused",
+            EventKind::WorkspaceResumed => "workspace.resumed",
+            EventKind::WorkspaceRemoved => "workspace.removed",
+            EventKind::WorkspaceStatus => "workspace.status",
+            EventKind::WorkspaceRestart => "workspace.restart",
+            EventKind::WorkspaceTokenRotated => "workspace.token_rotated",
+            EventKind::MemorySet => "memory.set",
+            EventKind::MemoryDeleted => "memory.deleted",
+            EventKind::CheckpointSaved => "checkpoint.saved",
+            EventKind::CheckpointsDeleted => "checkpoints.deleted",
+            EventKind::WorkspacePurged => "workspace.purged",
+            EventKind::OrgTokenCreated => "org_token.created",
+            EventKind::OrgTokenRevoked => "org_token.revoked",
+            EventKind::AccountCreated => "account.created",
+            EventKind::AccountTokenIssued => "account_token.issued",
+            EventKind::AccountTokenRevoked => "account_token.revoked",
+            EventKind::AgentKeySet => "agent_key.set",
+            EventKind::AgentKeyRemoved => "agent_key.removed",
+            EventKind::ChatCreated => "chat.created",
+            EventKind::GroupAgentSet => "group_agent.set",
+            EventKind::GroupAgentRemoved => "group_agent.removed",
+            EventKind::MessageCreated => "message.created",
+            EventKind::MessageFinalized => "message.finalized",
+            EventKind::ConversationCreated => "conversation.created",
+            EventKind::ConversationSecretsUpdated => "conversation.secrets_updated",
+            EventKind::ConversationDeleted => "conversation.deleted",
         }
     }
 
@@ -29,6 +106,33 @@ impl EventKind {
             Self::SecretDeleted,
             Self::SettingsUpdated,
             Self::KeyRotated,
+            Self::WorkspaceCreated,
+            Self::WorkspacePaused,
+            Self::WorkspaceResumed,
+            Self::WorkspaceRemoved,
+            Self::WorkspaceStatus,
+            Self::WorkspaceRestart,
+            Self::WorkspaceTokenRotated,
+            Self::MemorySet,
+            Self::MemoryDeleted,
+            Self::CheckpointSaved,
+            Self::CheckpointsDeleted,
+            Self::WorkspacePurged,
+            Self::OrgTokenCreated,
+            Self::OrgTokenRevoked,
+            Self::AccountCreated,
+            Self::AccountTokenIssued,
+            Self::AccountTokenRevoked,
+            Self::AgentKeySet,
+            Self::AgentKeyRemoved,
+            Self::ChatCreated,
+            Self::GroupAgentSet,
+            Self::GroupAgentRemoved,
+            Self::MessageCreated,
+            Self::MessageFinalized,
+            Self::ConversationCreated,
+            Self::ConversationSecretsUpdated,
+            Self::ConversationDeleted,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -63,12 +167,25 @@ pub struct Event {
 #[derive(Clone, Debug)]
 pub struct EventBus {
     tx: broadcast::Sender<Event>,
+    /// Live conversation events (Mafold): message bodies and streamed deltas, which are
+    /// not audit rows. Each carries its audience; see [`ChatEvent`].
+    chat: broadcast::Sender<ChatEvent>,
 }
 
 impl EventBus {
     pub fn new() -> EventBus {
         let (tx, _) = broadcast::channel(1024);
-        EventBus { tx }
+        let (chat, _) = broadcast::channel(chat_feed::CAPACITY);
+        EventBus { tx, chat }
+    }
+
+    /// Live conversation events, for every conversation (filter by audience).
+    pub fn subscribe_chat(&self) -> broadcast::Receiver<ChatEvent> {
+        self.chat.subscribe()
+    }
+
+    pub fn publish_chat(&self, event: ChatEvent) {
+        let _ = self.chat.send(event);
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {

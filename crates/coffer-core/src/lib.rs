@@ -8,16 +8,20 @@
 //! - [`store`]: the [`store::Store`] port, implemented by `coffer-store` for SQLite and PostgreSQL.
 //! - [`settings`]: the agent-settings document model (defaults, merge, secret fields, validation).
 //! - [`ops`]: the use cases, as methods on [`Core`].
+//! - [`restarter`]: the [`restarter::Restarter`] port that runs supervised workspaces.
+//! - [`brain`]: the port through which Mafold agents' replies are produced (providers).
 //!
 //! Invariants kept here: a secret value only ever reaches the store sealed (XChaCha20-Poly1305,
 //! AAD bound to its row); a value that fails to open is never returned as another value.
 #![forbid(unsafe_code)]
 
+pub mod brain;
 pub mod domain;
 pub mod error;
 pub mod event;
 pub mod ops;
 pub mod principal;
+pub mod restarter;
 pub mod settings;
 pub mod store;
 

@@ -12,9 +12,15 @@ mod chats;
 mod conversations;
 mod workspaces;
 
-pub use chats::ChatStore;
-pub use conversations::ConversationStore;
-pub use workspaces::WorkspaceStore;
+pub use chats::{
+    AgentKeyWrite, ChatInsert, ChatStore, GroupAgentWrite, MessageInsert, NewAccount, NewChat,
+    NewMessage, SealedAgentKeyRow, TokenWrite,
+};
+pub use conversations::{
+    ConversationEventRecord, ConversationEventWrite, ConversationRecord, ConversationStore,
+    ConversationUpdate, EventFilter, SealedConversationEvent,
+};
+pub use workspaces::{OrgTokenRevocation, StatusChange, WorkspaceStore};
 
 use async_trait::async_trait;
 

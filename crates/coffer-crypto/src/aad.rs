@@ -50,6 +50,14 @@ impl Aad {
         Aad::new("settings_field", &[scope, key, field_path])
     }
 
+    /// Binds an account's provider API key to its owner's scope
+    /// (`account:<owner>`) and the provider (`claude`, `deepseek`), so a
+    /// sealed key copied to another owner's or provider's row fails to open.
+    #[must_use]
+    pub fn agent_key(owner_scope: &str, provider: &str) -> Aad {
+        Aad::new("agent_key", &[owner_scope, provider])
+    }
+
     /// The encoded bytes fed to the AEAD.
     #[must_use]
     pub fn as_bytes(&self) -> &[u8] {
@@ -91,6 +99,14 @@ mod tests {
         assert_eq!(
             Aad::settings_field("s", "k", "a.b"),
             Aad::new("settings_field", &["s", "k", "a.b"])
+        );
+        assert_eq!(
+            Aad::agent_key("account:ops", "claude"),
+            Aad::new("agent_key", &["account:ops", "claude"])
+        );
+        assert_ne!(
+            Aad::agent_key("account:ops", "claude"),
+            Aad::secret("account:ops", "claude")
         );
     }
 }

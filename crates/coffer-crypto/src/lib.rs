@@ -29,6 +29,7 @@ mod multi_fernet;
 mod random;
 mod seal;
 mod secret;
+mod token;
 
 pub use aad::Aad;
 pub use digest::{constant_time_eq, sha256};
@@ -37,5 +38,7 @@ pub use key_id::KeyId;
 pub use keyring::Keyring;
 pub use master_key::{KeyError, MasterKey};
 pub use multi_fernet::MultiFernet;
+pub use random::fill_random;
 pub use seal::{ENVELOPE_FORMAT_V1, OpenError, envelope_key_id, open, open_string, reseal, seal};
 pub use secrecy::{ExposeSecret, SecretBox, SecretString};
+pub use token::{BEARER_TOKEN_BYTES, bearer_token};

@@ -13,7 +13,7 @@ use rand::rngs::SysRng;
 ///
 /// Panics if the operating system cannot provide randomness; continuing
 /// without it would silently produce weak keys or repeated nonces.
-pub(crate) fn fill_random(buf: &mut [u8]) {
+pub fn fill_random(buf: &mut [u8]) {
     SysRng
         .try_fill_bytes(buf)
         .expect("operating system RNG unavailable");

@@ -1,6 +1,8 @@
 //! The wire dialects, each in its own folder, merged into one router. Cross-cutting
 //! layers live here: CORS, the body limit, request tracing.
 
+pub mod mafold;
+pub mod molecule;
 pub mod openhands;
 
 use std::time::Duration;
@@ -16,10 +18,23 @@ use crate::app::AppState;
 pub fn router(state: AppState) -> Router {
     let cors = cors_layer(state.config.cors_origins.clone());
     let limit = state.config.max_body_bytes;
-    openhands::router(state)
+    openhands::router(state.clone())
+        .merge(molecule::router(state.clone()))
+        .merge(mafold::router(state))
         .layer(DefaultBodyLimit::max(limit))
         .layer(cors)
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+}
+
+/// The request span records the path but never the query: Mafold's WebSocket carries its
+/// bearer token there (`/api/ws?token=…`), and no credential may reach a log.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    tracing::debug_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        version = ?request.version(),
+    )
 }
 
 /// Browsers on `localhost`/`127.0.0.1` (any port) and the configured origins may call

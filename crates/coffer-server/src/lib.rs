@@ -4,6 +4,8 @@
 //! - [`keys`]: where the master key and the Fernet keys come from.
 //! - [`auth`]: session keys, held hashed, compared in constant time.
 //! - [`app`]: [`AppConfig`] and the shared state handed to every handler.
+//! - [`providers`]: Mafold agents' brain (provider APIs through coffer-llm) behind the
+//!   core's `Brain` port.
 //! - [`dialects`]: one folder per wire dialect; each decodes, calls `coffer_core::Core`,
 //!   encodes, and renders `CoreError` through one exhaustive match.
 #![forbid(unsafe_code)]
@@ -12,6 +14,7 @@ pub mod app;
 pub mod auth;
 pub mod dialects;
 pub mod keys;
+pub mod providers;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -30,7 +30,7 @@ use anyhow::{Context, bail};
 use coffer_core::store::Store;
 
 pub use postgres::{PgStore, drop_schema};
-pub use sqlite::SqliteStore;
+pub use sqlite::{DatabaseInUse, SqliteStore};
 
 /// The SQLite file name inside the data directory.
 pub const SQLITE_FILE_NAME: &str = "coffer.db";

@@ -15,17 +15,61 @@ pub(crate) struct Migration {
     pub sql: &'static str,
 }
 
-pub(crate) const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    name: "initial",
-    sql: include_str!("../migrations/sqlite/0001_initial.sql"),
-}];
+pub(crate) const SQLITE: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial",
+        sql: include_str!("../migrations/sqlite/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "workspaces",
+        sql: include_str!("../migrations/sqlite/0002_workspaces.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "chats",
+        sql: include_str!("../migrations/sqlite/0003_chats.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "conversations",
+        sql: include_str!("../migrations/sqlite/0004_conversations.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "memory_checkpoints",
+        sql: include_str!("../migrations/sqlite/0005_memory_checkpoints.sql"),
+    },
+];
 
-pub(crate) const POSTGRES: &[Migration] = &[Migration {
-    version: 1,
-    name: "initial",
-    sql: include_str!("../migrations/postgres/0001_initial.sql"),
-}];
+pub(crate) const POSTGRES: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial",
+        sql: include_str!("../migrations/postgres/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "workspaces",
+        sql: include_str!("../migrations/postgres/0002_workspaces.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "chats",
+        sql: include_str!("../migrations/postgres/0003_chats.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "conversations",
+        sql: include_str!("../migrations/postgres/0004_conversations.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "memory_checkpoints",
+        sql: include_str!("../migrations/postgres/0005_memory_checkpoints.sql"),
+    },
+];
 
 /// The migrations of `all` not yet in `applied`, in order. A database that has a version
 /// this build does not know was migrated by a newer coffer; running on it could misread

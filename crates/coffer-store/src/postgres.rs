@@ -13,10 +13,13 @@
 //! visible in the same order. The cost is that commits of writes are serialised, as they
 //! are on SQLite anyway.
 
+mod chat_writes;
 mod chats;
+mod checkpoints;
 mod connect;
 mod conversations;
 mod error;
+mod kv_memory;
 mod migrate;
 mod workspaces;
 
@@ -32,8 +35,8 @@ use self::connect::SchemaName;
 use self::error::at;
 use crate::{rows, sql};
 
-/// Advisory lock key serialising event inserts until commit (ASCII "coffevts").
-const EVENTS_LOCK: i64 = 0x636f_6666_6576_7473;
+/// Advisory lock class serialising event inserts of one schema until commit.
+const EVENTS_LOCK: i32 = 0x636f_6576; // ASCII "coev"
 
 /// The PostgreSQL implementation of [`Store`]. Cheap to share behind an `Arc`.
 pub struct PgStore {
@@ -88,7 +91,9 @@ async fn insert_event(
     event: NewEvent,
     version: i64,
 ) -> Result<Event, StoreError> {
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+    // Keyed by schema too: stores in different schemas (tests, tenants) never wait on
+    // each other's event log.
+    sqlx::query("SELECT pg_advisory_xact_lock($1::int4, hashtext(current_schema()))")
         .bind(EVENTS_LOCK)
         .execute(&mut **tx)
         .await

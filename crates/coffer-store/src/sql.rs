@@ -4,6 +4,11 @@
 //! Column lists here are the contract with [`crate::rows`]: each `SELECT`/`RETURNING`
 //! produces exactly the tuple type named in its doc comment, in that order.
 
+pub(crate) mod chats;
+pub(crate) mod conversations;
+pub(crate) mod workspace_data;
+pub(crate) mod workspaces;
+
 /// Tracks applied migrations; created before any numbered migration runs.
 pub(crate) const CREATE_SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\
      version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";

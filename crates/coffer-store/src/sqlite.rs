@@ -14,9 +14,13 @@
 //! this store's write paths, which invalidate it.
 
 mod cache;
+mod chat_writes;
 mod chats;
+mod checkpoints;
+mod conversation_writes;
 mod conversations;
 mod error;
+mod kv_memory;
 mod migrate;
 mod pools;
 mod workspaces;
@@ -126,6 +130,27 @@ impl SqliteStore {
     }
 }
 
+/// Another store (another coffer process, or an unclosed store in this one) owns the
+/// SQLite file: [`SqliteStore::open`] fails with this error, which callers may
+/// `downcast_ref` to explain what to do.
+#[derive(Debug)]
+pub struct DatabaseInUse {
+    pub path: PathBuf,
+}
+
+impl std::fmt::Display for DatabaseInUse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} is in use by another coffer process: only one may open a SQLite data dir \
+             (stop it, or use PostgreSQL to run several instances)",
+            self.path.display()
+        )
+    }
+}
+
+impl std::error::Error for DatabaseInUse {}
+
 /// Creates (mode 0600) or opens `<path>.lock` and locks it exclusively without waiting.
 fn lock_exclusively(path: &Path) -> anyhow::Result<File> {
     let mut lock_path = path.as_os_str().to_owned();
@@ -140,11 +165,9 @@ fn lock_exclusively(path: &Path) -> anyhow::Result<File> {
         .with_context(|| format!("opening the lock file {}", lock_path.display()))?;
     match file.try_lock() {
         Ok(()) => Ok(file),
-        Err(TryLockError::WouldBlock) => anyhow::bail!(
-            "{} is in use by another coffer process: only one may open a SQLite data dir \
-             (stop it, or use PostgreSQL to run several instances)",
-            path.display()
-        ),
+        Err(TryLockError::WouldBlock) => Err(anyhow::Error::new(DatabaseInUse {
+            path: path.to_owned(),
+        })),
         Err(TryLockError::Error(e)) => {
             Err(anyhow::Error::new(e).context(format!("locking {}", lock_path.display())))
         }

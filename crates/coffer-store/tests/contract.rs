@@ -60,17 +60,33 @@ macro_rules! harness_contract {
     };
 }
 
+#[path = "contract/accounts.rs"]
+mod accounts;
 #[path = "contract/backends.rs"]
 mod backends;
+#[path = "contract/chats.rs"]
+mod chats;
 #[path = "contract/coherence.rs"]
 mod coherence;
+#[path = "contract/conversation_upkeep.rs"]
+mod conversation_upkeep;
+#[path = "contract/conversations.rs"]
+mod conversations;
 #[path = "contract/events.rs"]
 mod events;
 #[path = "contract/fixtures.rs"]
 mod fixtures;
 #[path = "contract/harness.rs"]
 mod harness;
+#[path = "contract/messages.rs"]
+mod messages;
+#[path = "contract/org_tokens.rs"]
+mod org_tokens;
 #[path = "contract/secrets.rs"]
 mod secrets;
 #[path = "contract/settings.rs"]
 mod settings;
+#[path = "contract/workspace_data.rs"]
+mod workspace_data;
+#[path = "contract/workspaces.rs"]
+mod workspaces;

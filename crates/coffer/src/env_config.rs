@@ -3,6 +3,7 @@
 //!   when neither is set, `SESSION_API_KEY`. Empty strings are dropped.
 //! - `OH_SECRET_KEY` (blank counts as unset), `OH_PREVIOUS_SECRET_KEYS` (a JSON list, or
 //!   `_0`, `_1`, …), `COFFER_MASTER_KEY`, `COFFER_MASTER_KEY_FILE`.
+//! - Molecule: `ADMIN_TOKEN` (break-glass bearer) and `COFFER_DEV=1` (development mode).
 
 use std::path::Path;
 
@@ -35,6 +36,20 @@ pub fn key_config(data_dir: &Path) -> anyhow::Result<KeyConfig> {
             .collect(),
         data_dir: data_dir.to_owned(),
     })
+}
+
+/// `ADMIN_TOKEN`: the Molecule break-glass bearer (empty counts as unset).
+pub fn admin_token() -> Option<SecretString> {
+    std::env::var("ADMIN_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty())
+        .map(SecretString::from)
+}
+
+/// `COFFER_DEV=1` (or `true`): development mode.
+pub fn dev_mode() -> bool {
+    std::env::var("COFFER_DEV")
+        .is_ok_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true"))
 }
 
 /// `NAME` as a JSON list of strings, else `NAME_0`, `NAME_1`, … until the first gap.

@@ -183,3 +183,260 @@ async fn rotate_key_reseals_under_the_new_key() {
     );
     assert!(stop(app).0);
 }
+
+/// Runs `coffer <args> --data-dir <data>` with `envs`; returns (success, stdout, stderr).
+fn run_cli(data: &Path, args: &[&str], envs: &[(&str, &str)]) -> (bool, String, String) {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).arg("--data-dir").arg(data);
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (out.status.success(), text(&out.stdout), text(&out.stderr))
+}
+
+/// The value of a `name: value` line of CLI output.
+fn field(stdout: &str, name: &str) -> String {
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+        .unwrap_or_else(|| panic!("no {name} in {stdout:?}"))
+        .to_owned()
+}
+
+#[test]
+fn workspace_and_org_token_commands_work_on_the_database_without_a_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (ok, out, err) = run_cli(&data, &["workspace", "create", "lead"], &[]);
+    assert!(ok, "{err}");
+    let (lead, token) = (field(&out, "id"), field(&out, "token"));
+    assert_eq!(token.len(), 43);
+    let args = [
+        "workspace",
+        "create",
+        "child",
+        "--parent",
+        &lead,
+        "--runtime",
+        "external",
+    ];
+    let (ok, out, err) = run_cli(&data, &args, &[]);
+    assert!(ok, "{err}");
+    let child = field(&out, "id");
+    let (ok, out, _) = run_cli(&data, &["workspace", "list"], &[]);
+    assert!(ok);
+    assert!(
+        out.contains(&format!("{lead}\tonline\tlanggraph\t-\tlead")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("{child}\tonline\texternal\t{lead}\tchild")),
+        "{out}"
+    );
+    let (ok, out, _) = run_cli(&data, &["workspace", "token", &lead], &[]);
+    assert!(ok);
+    assert_ne!(field(&out, "token"), token);
+    let (ok, _, err) = run_cli(
+        &data,
+        &["workspace", "create", "x", "--parent", "NOPE"],
+        &[],
+    );
+    assert!(
+        !ok && err.contains("parent_id must be a lowercase workspace UUID"),
+        "{err}"
+    );
+
+    let (ok, out, _) = run_cli(&data, &["org-token", "create", "ci"], &[]);
+    assert!(ok);
+    let (prefix, org) = (field(&out, "prefix"), field(&out, "token"));
+    assert!(org.starts_with(&prefix) && prefix.len() == 8);
+    let (ok, out, _) = run_cli(&data, &["org-token", "revoke", &prefix], &[]);
+    assert!(
+        ok && out.contains(&format!("revoked org token {prefix} (ci)")),
+        "{out}"
+    );
+    let (ok, _, err) = run_cli(&data, &["org-token", "revoke", &prefix], &[]);
+    assert!(
+        !ok && err.contains("no live org token has that prefix"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_server_runs_workspace_commands_with_their_secrets_only_and_stops_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (env_file, pid_file) = (dir.path().join("env"), dir.path().join("pid"));
+    let command = format!(
+        "echo $$ > {pid}; env > {out}.tmp && mv {out}.tmp {out}; exec sleep 600",
+        pid = pid_file.display(),
+        out = env_file.display()
+    );
+    let (ok, out, err) = run_cli(
+        &data,
+        &["workspace", "create", "w", "--command", &command],
+        &[],
+    );
+    assert!(ok, "{err}");
+    let (id, token) = (field(&out, "id"), field(&out, "token"));
+
+    // A SQLite data dir in use by a server: the CLI says so.
+    let envs = [
+        ("SESSION_API_KEY", "sk"),
+        ("ADMIN_TOKEN", "adm"),
+        ("OH_SECRET_KEY", "ohk"),
+    ];
+    let app = start(&data, &envs, &[]);
+    let (ok, _, err) = run_cli(&data, &["workspace", "list"], &[]);
+    assert!(
+        !ok && err.contains("is in use by a running coffer server"),
+        "{err}"
+    );
+
+    let read = |pred: &dyn Fn(&str) -> bool| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            if let Ok(text) = std::fs::read_to_string(&env_file)
+                && pred(&text)
+            {
+                return text;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "env file never matched"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+    };
+    let first = read(&|t| t.contains("WORKSPACE_ID="));
+    for leaked in [
+        "ADMIN_TOKEN",
+        "OH_SECRET_KEY",
+        "SESSION_API_KEY",
+        "sk",
+        "adm",
+        "ohk",
+    ] {
+        assert!(
+            !first.lines().any(|l| l.starts_with(&format!("{leaked}="))),
+            "{leaked}"
+        );
+        assert!(
+            !first.lines().any(|l| l.ends_with(&format!("={leaked}"))),
+            "{leaked}"
+        );
+    }
+
+    let client = reqwest::Client::new();
+    let put = client
+        .put(format!("{}/settings/secrets", app.base))
+        .bearer_auth("adm")
+        .json(&serde_json::json!({"key": "GLOBAL_KEY", "value": "g1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 200);
+    read(&|t| t.contains("GLOBAL_KEY=g1\n"));
+    let own = client
+        .get(format!("{}/workspaces/{id}", app.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), 200, "the CLI's token works over HTTP");
+
+    let pid = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .to_owned();
+    assert!(Path::new(&format!("/proc/{pid}")).exists());
+    let (ok, stderr) = stop(app);
+    assert!(ok, "{stderr}");
+    assert!(!stderr.contains("g1"), "a value reached the logs");
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    assert!(
+        !Path::new(&format!("/proc/{pid}")).exists(),
+        "the workspace process outlived coffer: {status} {stderr}"
+    );
+}
+
+#[tokio::test]
+async fn workspace_purge_deletes_a_removed_workspace_s_data_and_refuses_a_live_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (ok, out, err) = run_cli(&data, &["workspace", "create", "w"], &[]);
+    assert!(ok, "{err}");
+    let (id, token) = (field(&out, "id"), field(&out, "token"));
+    let (ok, _, err) = run_cli(&data, &["workspace", "purge", &id], &[]);
+    assert!(
+        !ok && err.contains("the workspace is online, not removed"),
+        "{err}"
+    );
+    let (ok, _, err) = run_cli(&data, &["workspace", "purge", "NOPE"], &[]);
+    assert!(!ok && err.contains("is not a workspace id"), "{err}");
+
+    let envs = [
+        ("SESSION_API_KEY", "sk"),
+        ("ADMIN_TOKEN", "adm"),
+        ("OH_SECRET_KEY", "ohk"),
+    ];
+    let app = start(&data, &envs, &[]);
+    let client = reqwest::Client::new();
+    let ws = format!("{}/workspaces/{id}", app.base);
+    for (path, body) in [
+        ("secrets", serde_json::json!({"key": "K", "value": "v"})),
+        ("memory", serde_json::json!({"key": "m", "value": 1})),
+        (
+            "checkpoints",
+            serde_json::json!({"workflow_id": "wf", "step_name": "s", "payload": {"a": 1}}),
+        ),
+    ] {
+        let r = client
+            .post(format!("{ws}/{path}"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+    }
+    let r = client.delete(&ws).bearer_auth("adm").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let (ok, stderr) = stop(app);
+    assert!(ok, "{stderr}");
+
+    let (ok, out, err) = run_cli(&data, &["workspace", "purge", &id], &[]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        out.trim(),
+        "purged: 1 secrets, 1 memory entries, 1 checkpoints"
+    );
+    let (ok, out, _) = run_cli(&data, &["workspace", "purge", &id], &[]);
+    assert!(ok);
+    assert_eq!(
+        out.trim(),
+        "purged: 0 secrets, 0 memory entries, 0 checkpoints"
+    );
+
+    let app = start(&data, &envs, &[]);
+    let client = reqwest::Client::new();
+    let ws = format!("{}/workspaces/{id}", app.base);
+    let get = |path: &'static str| {
+        let url = format!("{ws}/{path}");
+        let client = client.clone();
+        async move {
+            let r = client.get(url).bearer_auth("adm").send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    assert_eq!(get("memory").await, (200, "[]".to_owned()));
+    assert_eq!(get("secrets").await.0, 200);
+    assert!(!get("secrets").await.1.contains("\"K\""));
+    assert_eq!(get("checkpoints/latest").await.0, 404);
+    let (ok, stderr) = stop(app);
+    assert!(ok, "{stderr}");
+}

@@ -21,6 +21,10 @@ pub struct RotationReport {
     pub settings_resealed: usize,
     /// Values that open under no configured key (left as they are).
     pub unreadable: usize,
+    /// Accounts' provider keys re-sealed under the current key.
+    pub agent_keys_resealed: usize,
+    /// OpenHands conversations (secret fields) and conversation events re-sealed.
+    pub conversations_resealed: usize,
 }
 
 impl Core {
@@ -68,7 +72,34 @@ impl Core {
                 Err(e) => return Err(e.into()),
             }
         }
-        if report.secrets_resealed + report.settings_resealed > 0 {
+        for row in self.store.list_sealed_agent_keys().await? {
+            let aad = Aad::agent_key(
+                &Scope::Account(row.owner.clone()).to_string(),
+                &row.provider,
+            );
+            match reseal(&self.keys.keyring, &aad, &row.sealed) {
+                Ok(Some(new)) => {
+                    if self
+                        .store
+                        .reseal_agent_key(&row, new, current.clone())
+                        .await?
+                    {
+                        report.agent_keys_resealed += 1;
+                    }
+                }
+                Ok(None) => {}
+                Err(_) => report.unreadable += 1,
+            }
+        }
+        let (resealed, unreadable) = self.reseal_conversations().await?;
+        report.conversations_resealed += resealed;
+        report.unreadable += unreadable;
+        if report.secrets_resealed
+            + report.settings_resealed
+            + report.agent_keys_resealed
+            + report.conversations_resealed
+            > 0
+        {
             let event = NewEvent {
                 kind: EventKind::KeyRotated,
                 scope: "*".to_owned(),

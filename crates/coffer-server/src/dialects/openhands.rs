@@ -1,5 +1,5 @@
-//! The OpenHands agent-server dialect: `/api/settings`, `/api/settings/secrets`, health
-//! routes. Wire contract: `shared/spec/openhands.md`; deliberate differences are listed
+//! The OpenHands agent-server dialect: `/api/settings`, `/api/settings/secrets`,
+//! `/api/conversations…`, health routes. Wire contract: `shared/spec/openhands.md`; deliberate differences are listed
 //! in `docs/dialects/openhands.md`.
 //!
 //! Errors are `{"detail": ...}`; every `/api/...` route requires `X-Session-API-Key`
@@ -8,6 +8,10 @@
 
 mod auth;
 mod body;
+mod conversations;
+mod conversations_request;
+mod conversations_secret_sources;
+mod conversations_view;
 mod error;
 mod health;
 mod secrets;
@@ -18,7 +22,7 @@ use axum::body::Body;
 use axum::http::{StatusCode, Uri, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::app::AppState;
 pub use error::OhError;
@@ -48,6 +52,44 @@ pub fn router(state: AppState) -> Router {
             get(secrets::get_secret)
                 .delete(secrets::delete_secret)
                 .route_layer(auth.clone()),
+        )
+        .route(
+            "/api/conversations",
+            get(conversations::batch_get)
+                .post(conversations::create)
+                .route_layer(auth.clone()),
+        )
+        .route(
+            "/api/conversations/{conversation_id}",
+            get(conversations::get)
+                .delete(conversations::delete)
+                .route_layer(auth.clone()),
+        )
+        .route(
+            "/api/conversations/{conversation_id}/agent_final_response",
+            get(conversations::final_response).route_layer(auth.clone()),
+        )
+        .route(
+            "/api/conversations/{conversation_id}/secrets",
+            post(conversations::update_secrets).route_layer(auth.clone()),
+        )
+        .route(
+            "/api/conversations/{conversation_id}/events",
+            get(conversations::search_events)
+                .post(conversations::send_message)
+                .route_layer(auth.clone()),
+        )
+        .route(
+            "/api/conversations/{conversation_id}/events/search",
+            get(conversations::search_events).route_layer(auth.clone()),
+        )
+        .route(
+            "/api/conversations/{conversation_id}/run",
+            post(conversations::run).route_layer(auth.clone()),
+        )
+        .route(
+            "/api/conversations/{conversation_id}/pause",
+            post(conversations::pause).route_layer(auth.clone()),
         )
         .route(
             "/api/profiles/{name}",

@@ -49,7 +49,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 /// `marker` (a plaintext description) must be found, which proves the scan sees the stored
 /// data; no encoding of any canary may be.
-fn assert_only_marker_in(haystack: &[u8], marker: &str, canaries: &[&str], what: &str) {
+pub fn assert_only_marker_in(haystack: &[u8], marker: &str, canaries: &[&str], what: &str) {
     assert!(
         contains(haystack, marker.as_bytes()),
         "{what}: the scan does not see stored data"
@@ -65,7 +65,7 @@ fn assert_only_marker_in(haystack: &[u8], marker: &str, canaries: &[&str], what:
 }
 
 /// Every file of the SQLite data dir: the database, its `-wal` and `-shm`, anything else.
-fn sqlite_files(storage: &Storage) -> Vec<u8> {
+pub fn sqlite_files(storage: &Storage) -> Vec<u8> {
     fn read_dir(dir: &Path, out: &mut Vec<u8>, seen: &mut Vec<String>) {
         for entry in std::fs::read_dir(dir).expect("data dir") {
             let path = entry.expect("dir entry").path();
@@ -90,7 +90,7 @@ fn sqlite_files(storage: &Storage) -> Vec<u8> {
 }
 
 /// Every row of every table of the test's PostgreSQL schema, as JSON text.
-async fn postgres_dump(storage: &Storage) -> Vec<u8> {
+pub async fn postgres_dump(storage: &Storage) -> Vec<u8> {
     use sqlx::Connection;
     let (url, schema) = storage.postgres.clone().expect("a PostgreSQL storage");
     let options: sqlx::postgres::PgConnectOptions = url.parse().expect("PostgreSQL URL");

@@ -263,7 +263,7 @@ async fn an_unknown_api_path_is_404_with_or_without_a_key(backend: Backend) {
         "/api/",
         "/api/settings/secrets/A/extra",
         "/api/settings/mcp",
-        "/api/conversations",
+        "/api/conversations/search/extra/segments",
         "/nonexistent",
     ] {
         assert_eq!(

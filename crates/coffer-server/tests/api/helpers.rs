@@ -14,6 +14,9 @@ use reqwest::{Method, RequestBuilder};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+mod raw;
+pub use raw::{raw_http, send_raw};
+
 pub const SESSION_KEY: &str = "test-session-key";
 pub const OH_SECRET_KEY: &str = "test-oh-secret-key";
 pub const POSTGRES_ENV: &str = "COFFER_TEST_POSTGRES_URL";
@@ -48,6 +51,18 @@ pub struct Options {
     pub oh_secret_key: Option<String>,
     pub previous_secret_keys: Vec<String>,
     pub max_body_bytes: usize,
+    /// Molecule: `ADMIN_TOKEN`, `COFFER_DEV=1`, whether the address counts as loopback,
+    /// and whether the workspace supervisor and restart driver run.
+    pub admin_token: Option<String>,
+    pub dev_mode: bool,
+    pub bound_to_loopback: bool,
+    pub supervise: bool,
+    /// OpenHands conversations: the agent runtime's limits (tests shorten timeouts).
+    pub agent: coffer_agent::AgentConfig,
+    /// Mafold: where agents' providers live (tests point them at scripted servers),
+    /// the house agents' platform keys, and the longest a reply may take. Dev tokens
+    /// follow `dev_mode` and `bound_to_loopback`, as in `coffer serve`.
+    pub mafold: crate::mafold_helpers::MafoldOptions,
 }
 
 impl Default for Options {
@@ -57,6 +72,12 @@ impl Default for Options {
             oh_secret_key: Some(OH_SECRET_KEY.to_owned()),
             previous_secret_keys: Vec::new(),
             max_body_bytes: coffer_server::app::DEFAULT_MAX_BODY_BYTES,
+            admin_token: None,
+            dev_mode: false,
+            bound_to_loopback: true,
+            supervise: false,
+            agent: coffer_agent::AgentConfig::default(),
+            mafold: Default::default(),
         }
     }
 }
@@ -146,6 +167,7 @@ pub struct TestApp {
     pub core: Arc<Core>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
+    driver: Option<coffer_core::ops::RestartDriver>,
 }
 
 impl TestApp {
@@ -168,7 +190,17 @@ impl TestApp {
         };
         let resolved = resolve(&key_config).expect("keys");
         let store = storage.open().await;
-        let core = Arc::new(Core::new(store.clone(), resolved.keys));
+        let mut core = Core::new(store.clone(), resolved.keys)
+            .with_agent_runtime(coffer_agent::AgentRuntime::new(options.agent.clone()).ports());
+        if options.supervise {
+            core = core.with_restarter(crate::molecule_helpers::test_supervisor());
+        }
+        let dev_tokens = options.dev_mode && options.bound_to_loopback;
+        core = core.with_chat_options(options.mafold.chat_options(dev_tokens));
+        let core = Arc::new(core);
+        core.recover_conversations()
+            .await
+            .expect("recover conversations");
         if resolved.has_previous {
             core.reseal_all(&coffer_core::principal::Principal::System)
                 .await
@@ -178,10 +210,18 @@ impl TestApp {
             session_keys: options.session_keys.iter().map(secret).collect(),
             max_body_bytes: options.max_body_bytes,
             cors_origins: Vec::new(),
+            admin_token: options.admin_token.as_ref().map(secret),
+            dev_mode: options.dev_mode,
+            bound_to_loopback: options.bound_to_loopback,
         };
         let app = coffer_server::build_app(core.clone(), config);
+        let driver = match options.supervise {
+            true => Some(core.start_restart_driver().await.expect("restart driver")),
+            false => None,
+        };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        core.set_internal_url(&base).expect("internal url");
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(coffer_server::serve(listener, app, async move {
             let _ = rx.await;
@@ -198,6 +238,7 @@ impl TestApp {
             core,
             shutdown: Some(tx),
             server: Some(server),
+            driver,
         }
     }
 
@@ -213,6 +254,10 @@ impl TestApp {
         }
         if let Some(server) = self.server.take() {
             server.await.expect("server task").expect("server");
+        }
+        self.core.stop_conversations().await;
+        if let Some(driver) = self.driver.take() {
+            driver.shutdown().await;
         }
         self.store.close().await;
     }
@@ -280,96 +325,6 @@ pub fn fernet_decrypt(oh_secret_key: &str, token: &str) -> Option<String> {
     let key = coffer_crypto::FernetKey::from_secret_key(oh_secret_key);
     key.decrypt_string(token)
         .map(|s| s.expose_secret().to_owned())
-}
-
-/// A whole response: status, headers and the exact body bytes.
-pub struct RawResponse {
-    pub status: u16,
-    pub headers: reqwest::header::HeaderMap,
-    pub body: Vec<u8>,
-}
-
-impl RawResponse {
-    /// A header's value, when present and visible ASCII.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    pub fn text(&self) -> String {
-        String::from_utf8(self.body.clone()).expect("UTF-8 body")
-    }
-
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).expect("JSON body")
-    }
-}
-
-/// Sends `req` and keeps status, headers and the raw body.
-pub async fn send_raw(req: RequestBuilder) -> RawResponse {
-    let response = req.send().await.expect("request");
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let body = response.bytes().await.expect("body").to_vec();
-    RawResponse {
-        status,
-        headers,
-        body,
-    }
-}
-
-/// Writes `request` byte for byte on a fresh TCP connection to the app and reads the
-/// answer until the server closes (send `Connection: close`). Returns the status, the
-/// head (lowercased) and the body (de-chunked). Panics if no response arrives, so a
-/// dropped connection fails the test.
-pub async fn raw_http(app: &TestApp, request: &[u8]) -> (u16, String, Vec<u8>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let addr = app.base.trim_start_matches("http://");
-    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    // The server may answer (and stop reading) before the whole request is written.
-    // No write shutdown afterwards: hyper treats a half-closed client as gone.
-    let _ = stream.write_all(request).await;
-    let mut answer = Vec::new();
-    let read = tokio::time::timeout(
-        std::time::Duration::from_secs(10),
-        stream.read_to_end(&mut answer),
-    )
-    .await;
-    if !matches!(read, Ok(Ok(_))) && answer.is_empty() {
-        panic!("no response: {read:?}");
-    }
-    let Some(split) = answer.windows(4).position(|w| w == b"\r\n\r\n") else {
-        panic!(
-            "no complete response head: {:?} ({read:?})",
-            String::from_utf8_lossy(&answer)
-        );
-    };
-    let head = String::from_utf8_lossy(&answer[..split]).to_lowercase();
-    let mut body = answer[split + 4..].to_vec();
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status line");
-    if head.contains("transfer-encoding: chunked") {
-        body = dechunk(&body);
-    }
-    (status, head, body)
-}
-
-fn dechunk(mut data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(line_end) = data.windows(2).position(|w| w == b"\r\n") {
-        let size_text = String::from_utf8_lossy(&data[..line_end]);
-        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("0").trim(), 16)
-            .unwrap_or(0);
-        data = &data[line_end + 2..];
-        if size == 0 || data.len() < size {
-            break;
-        }
-        out.extend_from_slice(&data[..size]);
-        data = &data[(size + 2).min(data.len())..];
-    }
-    out
 }
 
 /// Replaces the stored OpenHands settings document (global scope) by `doc` with no sealed

@@ -4,11 +4,38 @@
 //! they skipped). See `helpers.rs`.
 
 mod helpers;
+mod mafold_helpers;
+mod molecule_helpers;
 mod smoke;
 
 mod at_rest;
 mod auth;
 mod bad_input;
+mod conversations_api;
+mod conversations_events;
+mod conversations_flow;
+mod conversations_llm;
+mod conversations_restart;
+mod conversations_runs;
+mod conversations_secrets;
+mod conversations_support;
+mod mafold_auth;
+mod mafold_bad_input;
+mod mafold_chats;
+mod mafold_dispatch;
+mod mafold_failures;
+mod mafold_group_agents;
+mod mafold_keys;
+mod mafold_latency;
+mod mafold_ws;
+mod molecule_auth;
+mod molecule_auth_rules;
+mod molecule_checkpoints;
+mod molecule_global_secrets;
+mod molecule_memory;
+mod molecule_restarts;
+mod molecule_secrets;
+mod molecule_workspaces;
 mod restart;
 mod secrets;
 mod settings_get;

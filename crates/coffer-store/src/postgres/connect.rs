@@ -50,7 +50,11 @@ fn parse_url(url: &str) -> anyhow::Result<PgConnectOptions> {
 pub(super) async fn pool(url: &str, schema: Option<&SchemaName>) -> anyhow::Result<PgPool> {
     let mut options = parse_url(url)?.application_name("coffer");
     if let Some(schema) = schema {
-        options = options.options([("search_path", schema.as_str())]);
+        // The application name carries the schema so `drop_schema` can find this
+        // store's sessions.
+        options = options
+            .application_name(&application_name(schema))
+            .options([("search_path", schema.as_str())]);
     }
     PgPoolOptions::new()
         .max_connections(MAX_CONNECTIONS)
@@ -60,11 +64,25 @@ pub(super) async fn pool(url: &str, schema: Option<&SchemaName>) -> anyhow::Resu
         .context("connecting to PostgreSQL")
 }
 
-/// Drops `schema` and everything in it, if it exists.
+fn application_name(schema: &SchemaName) -> String {
+    format!("coffer:{}", schema.as_str())
+}
+
+/// Drops `schema` and everything in it, if it exists. Sessions still open on it (a store
+/// leaked by a test whose runtime is gone can hold a transaction open forever) are
+/// terminated first, so the drop can never wait on their locks.
 pub(super) async fn drop_schema(url: &str, schema: &SchemaName) -> anyhow::Result<()> {
     let mut conn = PgConnection::connect_with(&parse_url(url)?)
         .await
         .context("connecting to PostgreSQL")?;
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE application_name = $1 AND pid <> pg_backend_pid()",
+    )
+    .bind(application_name(schema))
+    .execute(&mut conn)
+    .await
+    .with_context(|| format!("ending sessions on schema {}", schema.as_str()))?;
     sqlx::raw_sql(AssertSqlSafe(format!(
         "DROP SCHEMA IF EXISTS {} CASCADE",
         schema.quoted()

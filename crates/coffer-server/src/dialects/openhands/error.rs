@@ -85,6 +85,34 @@ fn render_core(e: CoreError) -> (StatusCode, Value) {
         CoreError::Unavailable => {
             server_error(StatusCode::SERVICE_UNAVAILABLE, "Storage unavailable")
         }
+        // Mafold-only conditions; an OpenHands route never produces them, but if one
+        // did, it would read as the matching HTTP error.
+        CoreError::AccountAuth(_) => detail(StatusCode::UNAUTHORIZED, "Unauthorized"),
+        CoreError::Denied(_) => detail(StatusCode::FORBIDDEN, "Forbidden"),
+        CoreError::InvalidInput(_) => detail(StatusCode::BAD_REQUEST, "Invalid request"),
+        CoreError::AlreadyExists(_) => detail(StatusCode::CONFLICT, "Already exists"),
+        CoreError::InvalidConversation(text) => detail(StatusCode::UNPROCESSABLE_ENTITY, &text),
+        CoreError::ConversationRunning => detail(
+            StatusCode::CONFLICT,
+            "Conversation already running. Wait for completion or pause first.",
+        ),
+        CoreError::AgentUnavailable => server_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "No agent runtime is configured on this server",
+        ),
+        // Molecule-only conditions, likewise never produced by an OpenHands route.
+        CoreError::Unauthenticated(_) => detail(StatusCode::UNAUTHORIZED, "Unauthorized"),
+        CoreError::InvalidWorkspace(text) => detail(StatusCode::BAD_REQUEST, text),
+        CoreError::WorkspaceState { status, .. } => {
+            detail(StatusCode::CONFLICT, &format!("Workspace is {status}"))
+        }
+        CoreError::PartialBundle(_) => server_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &format!("Secrets file is corrupted or encrypted with a different key: {KEY_HINT}"),
+        ),
+        CoreError::AmbiguousTokenPrefix => {
+            detail(StatusCode::CONFLICT, "The token prefix is ambiguous")
+        }
         CoreError::Internal(e) => {
             let error_id = hex::encode(rand::random::<[u8; 16]>());
             tracing::error!(error.id = %error_id, error = %format!("{e:#}"), "internal error");
@@ -101,6 +129,13 @@ fn not_found(missing: Missing) -> String {
         Missing::AgentProfile(Some(id)) => format!("Agent profile with id '{id}' not found"),
         Missing::AgentProfile(None) => "Agent profile not found".to_owned(),
         Missing::MetaProfile(name) => format!("Meta-profile '{name}' not found"),
+        Missing::Account => "Account not found".to_owned(),
+        Missing::Agent => "Agent not found".to_owned(),
+        // The original answers an unknown conversation with the bare reason phrase.
+        Missing::Conversation => "Not Found".to_owned(),
+        Missing::Message => "Message not found".to_owned(),
+        Missing::Workspace => "Workspace not found".to_owned(),
+        Missing::OrgToken => "Org token not found".to_owned(),
     }
 }
 
@@ -136,6 +171,36 @@ mod tests {
         assert_eq!(status_of(CoreError::Unreadable(StoredData::Secrets)), 500);
         assert_eq!(status_of(CoreError::Conflict), 409);
         assert_eq!(status_of(CoreError::Unavailable), 503);
+        assert_eq!(
+            status_of(CoreError::AccountAuth(
+                coffer_core::error::AccountAuthFailure::MissingToken
+            )),
+            401
+        );
+        assert_eq!(
+            status_of(CoreError::Denied(coffer_core::error::Denied::NotTheOwner)),
+            403
+        );
+        assert_eq!(
+            status_of(CoreError::InvalidInput(
+                coffer_core::error::Invalid::EmptyApiKey
+            )),
+            400
+        );
+        assert_eq!(
+            status_of(CoreError::AlreadyExists(
+                coffer_core::error::Existing::Account
+            )),
+            409
+        );
+        assert_eq!(status_of(CoreError::NotFound(Missing::Conversation)), 404);
+        assert_eq!(
+            render_core(CoreError::NotFound(Missing::Conversation)).1,
+            json!({"detail": "Not Found"})
+        );
+        assert_eq!(status_of(CoreError::InvalidConversation("x".into())), 422);
+        assert_eq!(status_of(CoreError::ConversationRunning), 409);
+        assert_eq!(status_of(CoreError::AgentUnavailable), 503);
         let (status, body) =
             render_core(CoreError::Internal(anyhow::anyhow!("db password=hunter2")));
         assert_eq!(status.as_u16(), 500);
