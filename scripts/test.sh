@@ -21,7 +21,7 @@ step "build the coffer binary"
 cargo build -p coffer
 
 step "compatibility: the real openhands-sdk client against coffer"
-bash compat/run.sh target/debug/coffer
+bash compat/run.sh "${CARGO_TARGET_DIR:-target}/debug/coffer"
 
 step "cargo test (all crates)"
 log="$(mktemp)"
