@@ -385,7 +385,12 @@ async fn workspace_purge_deletes_a_removed_workspace_s_data_and_refuses_a_live_o
         ("OH_SECRET_KEY", "ohk"),
     ];
     let app = start(&data, &envs, &[]);
-    let client = reqwest::Client::new();
+    // No pooled connections: a reused keep-alive socket can race the server closing it
+    // under load (seen once as IncompleteMessage).
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
     let ws = format!("{}/workspaces/{id}", app.base);
     for (path, body) in [
         ("secrets", serde_json::json!({"key": "K", "value": "v"})),
@@ -423,7 +428,12 @@ async fn workspace_purge_deletes_a_removed_workspace_s_data_and_refuses_a_live_o
     );
 
     let app = start(&data, &envs, &[]);
-    let client = reqwest::Client::new();
+    // No pooled connections: a reused keep-alive socket can race the server closing it
+    // under load (seen once as IncompleteMessage).
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
     let ws = format!("{}/workspaces/{id}", app.base);
     let get = |path: &'static str| {
         let url = format!("{ws}/{path}");
