@@ -5,9 +5,7 @@
 //! - Dev tokens `dev:<username>` are unsigned and accepted only in dev mode
 //!   (`COFFER_DEV=1`); see `ops::accounts`.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use coffer_crypto::{SecretString, fill_random, sha256};
+use coffer_crypto::{ExposeSecret, SecretString, bearer_token, fill_random, sha256};
 
 /// The prefix of issued tokens (lets secret scanners recognise a leaked one).
 pub const TOKEN_PREFIX: &str = "cft_";
@@ -24,11 +22,12 @@ pub struct AccountToken {
 
 impl AccountToken {
     pub fn generate() -> AccountToken {
-        let secret: [u8; 32] = random_bytes();
-        let id: [u8; 6] = random_bytes();
+        let mut id = [0u8; 6];
+        fill_random(&mut id);
+        let secret = bearer_token();
         AccountToken {
-            id: hex_lower(&id),
-            token: SecretString::from(format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(secret))),
+            id: id.iter().map(|b| format!("{b:02x}")).collect(),
+            token: SecretString::from(format!("{TOKEN_PREFIX}{}", secret.expose_secret())),
         }
     }
 }
@@ -38,20 +37,9 @@ pub fn token_hash(token: &str) -> Vec<u8> {
     sha256(token.as_bytes()).to_vec()
 }
 
-fn random_bytes<const N: usize>() -> [u8; N] {
-    let mut bytes = [0u8; N];
-    fill_random(&mut bytes);
-    bytes
-}
-
-fn hex_lower(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use coffer_crypto::ExposeSecret;
 
     #[test]
     fn issued_tokens_are_prefixed_unique_and_hashed() {
