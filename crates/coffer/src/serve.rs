@@ -82,8 +82,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         None => internal_url(&addr),
     };
     core.set_internal_url(&own_url)?;
+    let shutdown = shutdown_signal();
     println!("coffer listening on http://{shown_host}:{}", addr.port());
-    let served = coffer_server::serve(listener, app, shutdown_signal()).await;
+    let served = coffer_server::serve(listener, app, shutdown).await;
     if let Some(driver) = driver {
         tracing::info!("shutting down: stopping workspace processes");
         driver.shutdown().await;
@@ -123,24 +124,38 @@ fn internal_url(addr: &std::net::SocketAddr) -> String {
     format!("http://{ip}:{}", addr.port())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Registers the SIGINT/SIGTERM handlers now — before the ready line is printed, so a
+/// signal sent right after it is never the default (fatal) action — and returns the
+/// future that completes on either.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (interrupt, terminate) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt()).ok(),
+            signal(SignalKind::terminate()).ok(),
+        )
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+    async move {
+        #[cfg(unix)]
+        {
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = wait(interrupt) => {},
+                () = wait(terminate) => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("signal received: finishing in-flight requests");
     }
-    tracing::info!("signal received: finishing in-flight requests");
 }
