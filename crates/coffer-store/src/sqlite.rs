@@ -73,10 +73,11 @@ impl SqliteStore {
     ///
     /// First takes an exclusive lock on `<path>.lock` (created with mode 0600): if another
     /// store holds it — another coffer process, or an unclosed store in this one — the
-    /// open fails with "… is in use by another coffer process". The lock is held until
+    /// open fails (after a short grace, see [`LOCK_GRACE`]) with "… is in use by another
+    /// coffer process". The lock is held until
     /// [`Store::close`] or drop.
     pub async fn open(path: &Path) -> anyhow::Result<SqliteStore> {
-        let lock = lock_exclusively(path)?;
+        let lock = lock_exclusively_within_grace(path).await?;
         let shown = path.display();
         let write = pools::open_writer(path)
             .await
@@ -150,6 +151,25 @@ impl std::fmt::Display for DatabaseInUse {
 }
 
 impl std::error::Error for DatabaseInUse {}
+
+/// How long `open` waits for a lock that another holder is about to release. A closed
+/// store's lock can outlive `close()` briefly: a child process forked at that moment
+/// (a workspace command, an agent's shell) holds a copy of the descriptor until it
+/// execs, since the descriptor is close-on-exec, not close-on-fork.
+const LOCK_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// [`lock_exclusively`], retried for [`LOCK_GRACE`] while the lock is held elsewhere.
+async fn lock_exclusively_within_grace(path: &Path) -> anyhow::Result<File> {
+    let deadline = tokio::time::Instant::now() + LOCK_GRACE;
+    loop {
+        match lock_exclusively(path) {
+            Err(e) if e.is::<DatabaseInUse>() && tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            result => return result,
+        }
+    }
+}
 
 /// Creates (mode 0600) or opens `<path>.lock` and locks it exclusively without waiting.
 fn lock_exclusively(path: &Path) -> anyhow::Result<File> {
