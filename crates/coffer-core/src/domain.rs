@@ -3,6 +3,7 @@
 mod account;
 mod account_token;
 mod agent_key;
+mod agent_memory;
 mod chat;
 mod checkpoint;
 pub mod conversation;
@@ -23,6 +24,10 @@ mod workspace;
 pub use account::{Account, AccountKind, OwnedAgent, Provider, Username, parse_display_name};
 pub use account_token::{AccountToken, DEV_PREFIX, DEV_TOKEN_EXPIRES_IN, TOKEN_PREFIX, token_hash};
 pub use agent_key::{MAX_API_KEY_BYTES, key_tail};
+pub use agent_memory::{
+    AgentMemory, DEFAULT_MEMORY_NAMESPACE, MAX_MEMORY_CONTENT_BYTES, MAX_MEMORY_NAMESPACE_BYTES,
+    MEMORY_SEARCH_LIMIT, MemoryHit, MemoryScope, MemoryVector,
+};
 pub use chat::{
     Chat, ChatKind, GroupAgent, MAX_PARTICIPANTS, MAX_TEXT_CHARS, Message, TextProblem,
     check_client_msg_id, check_text, direct_key, parse_title,

@@ -25,6 +25,19 @@ pub enum Missing {
     Conversation,
     /// A Mafold message (e.g. `reply_to_message_id`, `before`).
     Message,
+    /// A Molecule agent memory of the calling workspace (absent, or another's).
+    Memory,
+    /// A Molecule v2 memory namespace the calling workspace cannot see.
+    MemoryNamespace,
+}
+
+/// Why a Molecule workspace may not write a memory where it asked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemoryDenial {
+    /// GLOBAL memories are written by root workspaces only (v1).
+    GlobalFromChild,
+    /// The v2 namespace is readable but not writable by the caller.
+    NamespaceNotWritable,
 }
 
 /// Why an account's bearer token was refused (Mafold). The dialect says which, but
@@ -157,6 +170,9 @@ pub enum CoreError {
     /// No valid account token (Mafold).
     #[error("account authentication failed: {0:?}")]
     AccountAuth(AccountAuthFailure),
+    /// The workspace may not write that memory (Molecule).
+    #[error("memory write denied: {0:?}")]
+    MemoryDenied(MemoryDenial),
     /// The account may not do this (Mafold).
     #[error("permission denied: {0:?}")]
     Denied(Denied),

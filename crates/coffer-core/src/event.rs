@@ -34,6 +34,10 @@ pub enum EventKind {
     /// workflow's checkpoints deleted (name: the workflow id).
     CheckpointSaved,
     CheckpointsDeleted,
+    /// An agent memory was stored or deleted (scope `workspace:<author>`, name: the
+    /// memory id). Never the content.
+    AgentMemoryCreated,
+    AgentMemoryDeleted,
     /// A removed workspace's secrets, memory and checkpoints were deleted.
     WorkspacePurged,
     /// An org token was created or revoked (scope `org`, name: its prefix).
@@ -81,6 +85,8 @@ impl EventKind {
             EventKind::MemoryDeleted => "memory.deleted",
             EventKind::CheckpointSaved => "checkpoint.saved",
             EventKind::CheckpointsDeleted => "checkpoints.deleted",
+            EventKind::AgentMemoryCreated => "agent_memory.created",
+            EventKind::AgentMemoryDeleted => "agent_memory.deleted",
             EventKind::WorkspacePurged => "workspace.purged",
             EventKind::OrgTokenCreated => "org_token.created",
             EventKind::OrgTokenRevoked => "org_token.revoked",
@@ -117,6 +123,8 @@ impl EventKind {
             Self::MemoryDeleted,
             Self::CheckpointSaved,
             Self::CheckpointsDeleted,
+            Self::AgentMemoryCreated,
+            Self::AgentMemoryDeleted,
             Self::WorkspacePurged,
             Self::OrgTokenCreated,
             Self::OrgTokenRevoked,

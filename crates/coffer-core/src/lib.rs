@@ -17,6 +17,7 @@
 
 pub mod brain;
 pub mod domain;
+pub mod embedder;
 pub mod error;
 pub mod event;
 pub mod ops;

@@ -21,6 +21,7 @@
 
 mod accounts;
 mod agent_keys;
+mod agent_memories;
 mod agent_reply;
 mod chat_options;
 mod chat_watch;
@@ -37,6 +38,11 @@ mod conversations_view;
 mod dispatch;
 mod group_agents;
 mod kv_memory;
+mod memory_indexer;
+mod memory_namespaces;
+mod memory_options;
+pub mod memory_redaction;
+mod memory_search;
 mod reply_sweep;
 mod rotation;
 mod secrets;
@@ -55,11 +61,14 @@ mod workspaces;
 
 pub use accounts::{SignIn, SignedIn};
 pub use agent_keys::KeySet;
+pub use agent_memories::{FoundMemory, MemoryDraft, MemoryQuery, SearchMode};
 pub use chat_options::ChatOptions;
 pub use chat_watch::ChatWatch;
 pub use chats::{MessageDraft, MessagePage};
 pub use checkpoints::{CheckpointSave, MAX_CHECKPOINT_NAME_BYTES, NewCheckpoint};
 pub use kv_memory::{MAX_TTL_SECONDS, MemorySet};
+pub use memory_namespaces::{MemoryNamespace, NamespaceDraft, NamespaceQuery};
+pub use memory_options::MemoryOptions;
 pub use rotation::RotationReport;
 
 pub use access::AccessPolicy;
@@ -98,6 +107,8 @@ pub struct Core {
     restarts: restart_queue::RestartQueue,
     /// OpenHands conversations: the agent runtime and the runs of this process.
     conversations: conversations::ConversationRuntime,
+    /// Agent memories: the embedder and the background indexer's wake-up.
+    memory: memory_options::MemoryRuntime,
 }
 
 impl Core {
@@ -110,7 +121,15 @@ impl Core {
             restarter: None,
             restarts: restart_queue::RestartQueue::default(),
             conversations: conversations::ConversationRuntime::default(),
+            memory: memory_options::MemoryRuntime::default(),
         }
+    }
+
+    /// Configures how agent memories are embedded (the default: no embedder, full-text
+    /// search only).
+    pub fn with_memory_options(mut self, options: MemoryOptions) -> Core {
+        self.memory.options = options;
+        self
     }
 
     /// Configures accounts and chats (the defaults: no dev tokens, no provider runner).

@@ -8,10 +8,12 @@
 //!   committed in one transaction, or neither is;
 //! - database errors are classified once, into [`StoreError`].
 
+mod agent_memories;
 mod chats;
 mod conversations;
 mod workspaces;
 
+pub use agent_memories::{MemoryClause, MemoryFilter, MemorySearch, MemoryStore, MemoryToEmbed};
 pub use chats::{
     AgentKeyWrite, ChatInsert, ChatStore, GroupAgentWrite, MessageInsert, NewAccount, NewChat,
     NewMessage, SealedAgentKeyRow, TokenWrite,
@@ -85,7 +87,9 @@ pub struct SettingsRow {
 /// tokens, KV memory and checkpoints; [`ChatStore`] for accounts, provider keys, chats
 /// and messages; [`ConversationStore`] for OpenHands conversations and their events). Each sub-port lives in its own file here and in `coffer-store`.
 #[async_trait]
-pub trait Store: WorkspaceStore + ChatStore + ConversationStore + Send + Sync + 'static {
+pub trait Store:
+    WorkspaceStore + ChatStore + ConversationStore + MemoryStore + Send + Sync + 'static
+{
     /// The scope's secrets without values, in insertion order (an upsert keeps a secret's
     /// original position; a delete and a re-create moves it to the end).
     async fn list_secrets(&self, scope: &Scope) -> Result<Vec<SecretMeta>, StoreError>;

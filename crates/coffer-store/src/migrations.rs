@@ -41,6 +41,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "memory_checkpoints",
         sql: include_str!("../migrations/sqlite/0005_memory_checkpoints.sql"),
     },
+    Migration {
+        version: 6,
+        name: "agent_memories",
+        sql: include_str!("../migrations/sqlite/0006_agent_memories.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -68,6 +73,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 5,
         name: "memory_checkpoints",
         sql: include_str!("../migrations/postgres/0005_memory_checkpoints.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "agent_memories",
+        sql: include_str!("../migrations/postgres/0006_agent_memories.sql"),
     },
 ];
 

@@ -13,6 +13,7 @@
 //! visible in the same order. The cost is that commits of writes are serialised, as they
 //! are on SQLite anyway.
 
+mod agent_memories;
 mod chat_writes;
 mod chats;
 mod checkpoints;
@@ -41,6 +42,8 @@ const EVENTS_LOCK: i32 = 0x636f_6576; // ASCII "coev"
 /// The PostgreSQL implementation of [`Store`]. Cheap to share behind an `Arc`.
 pub struct PgStore {
     pool: PgPool,
+    /// pgvector support for agent memories (detected at connect).
+    vectors: std::sync::Arc<agent_memories::Vectors>,
 }
 
 /// Redacted: the pool's options hold the connection URL's password.
@@ -54,23 +57,49 @@ impl PgStore {
     /// Connects to `url` (`postgres://…`), using the connection's default `search_path`,
     /// and applies pending migrations.
     pub async fn connect(url: &str) -> anyhow::Result<PgStore> {
-        Self::open(url, None).await
+        Self::open(url, None, false).await
     }
 
     /// Like [`PgStore::connect`], but keeps every table in `schema` (created if missing;
     /// `[a-z_][a-z0-9_]*`): each pooled connection starts with `search_path` = `schema`.
     pub async fn connect_with_schema(url: &str, schema: &str) -> anyhow::Result<PgStore> {
         let schema = SchemaName::parse(schema)?;
-        Self::open(url, Some(&schema)).await
+        Self::open(url, Some(&schema), false).await
     }
 
-    async fn open(url: &str, schema: Option<&SchemaName>) -> anyhow::Result<PgStore> {
+    /// Like [`PgStore::connect_with_schema`], but as if the pgvector extension were not
+    /// installed: vector searches of agent memories are exact scans computed in coffer
+    /// (tests and benchmarks of that path; the `COFFER_PG_DISABLE_PGVECTOR=1`
+    /// environment variable does the same for every store).
+    pub async fn connect_with_schema_without_pgvector(
+        url: &str,
+        schema: &str,
+    ) -> anyhow::Result<PgStore> {
+        let schema = SchemaName::parse(schema)?;
+        Self::open(url, Some(&schema), true).await
+    }
+
+    async fn open(
+        url: &str,
+        schema: Option<&SchemaName>,
+        disable_pgvector: bool,
+    ) -> anyhow::Result<PgStore> {
         let pool = connect::pool(url, schema).await?;
         if let Err(e) = migrate::run(&pool, schema).await {
             pool.close().await;
             return Err(e.context("migrating the PostgreSQL database"));
         }
-        Ok(PgStore { pool })
+        let vectors = match agent_memories::prepare(&pool, disable_pgvector).await {
+            Ok(vectors) => vectors,
+            Err(e) => {
+                pool.close().await;
+                return Err(e.context("setting up pgvector for agent memories"));
+            }
+        };
+        Ok(PgStore {
+            pool,
+            vectors: std::sync::Arc::new(vectors),
+        })
     }
 
     async fn begin(&self, op: &'static str) -> Result<Transaction<'static, Postgres>, StoreError> {

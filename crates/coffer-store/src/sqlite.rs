@@ -13,6 +13,7 @@
 //! `find_secret` and `find_settings` coherent: every change to those rows goes through
 //! this store's write paths, which invalidate it.
 
+mod agent_memories;
 mod cache;
 mod chat_writes;
 mod chats;
@@ -23,6 +24,7 @@ mod error;
 mod kv_memory;
 mod migrate;
 mod pools;
+mod stop_words;
 mod workspaces;
 mod writer;
 mod writes;
@@ -77,6 +79,8 @@ impl SqliteStore {
     /// coffer process". The lock is held until
     /// [`Store::close`] or drop.
     pub async fn open(path: &Path) -> anyhow::Result<SqliteStore> {
+        // sqlite-vec (vector distance functions) on every connection opened from here on.
+        coffer_sqlite_vec::register();
         let lock = lock_exclusively_within_grace(path).await?;
         let shown = path.display();
         let write = pools::open_writer(path)

@@ -62,6 +62,8 @@ macro_rules! harness_contract {
 
 #[path = "contract/accounts.rs"]
 mod accounts;
+#[path = "contract/agent_memories.rs"]
+mod agent_memories;
 #[path = "contract/backends.rs"]
 mod backends;
 #[path = "contract/chats.rs"]

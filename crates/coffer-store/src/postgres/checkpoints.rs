@@ -117,6 +117,14 @@ pub(super) async fn purge(
             .map_err(at("purge_workspace_data"))?
             .rows_affected();
     }
+    // Agent memories the workspace wrote count as memory (`PurgeCounts` has no field of
+    // their own).
+    counts.memory += sqlx::query(dsql::PURGE_AGENT_MEMORIES)
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(at("purge_workspace_data"))?
+        .rows_affected();
     let event = insert_event(&mut tx, event, 0).await?;
     commit(tx, "purge_workspace_data").await?;
     Ok((counts, event))

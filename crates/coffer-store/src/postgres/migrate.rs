@@ -12,7 +12,7 @@ use super::connect::SchemaName;
 use crate::{migrations, sql};
 
 /// Advisory lock key for migrations (ASCII "coffmigr"); advisory locks are per database.
-const MIGRATION_LOCK: i64 = 0x636f_6666_6d69_6772;
+pub(super) const MIGRATION_LOCK: i64 = 0x636f_6666_6d69_6772;
 
 pub(super) async fn run(pool: &PgPool, schema: Option<&SchemaName>) -> anyhow::Result<()> {
     let mut tx = pool

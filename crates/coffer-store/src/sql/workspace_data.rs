@@ -91,6 +91,8 @@ pub(crate) const PURGE_SECRETS: &str = "DELETE FROM secrets WHERE scope = $1";
 pub(crate) const SECRET_NAMES_OF_SCOPE: &str = "SELECT name FROM secrets WHERE scope = $1";
 /// `$1` workspace.
 pub(crate) const PURGE_MEMORY: &str = "DELETE FROM workspace_memory WHERE workspace_id = $1";
+/// `$1` workspace: the agent memories it wrote (migration 0006).
+pub(crate) const PURGE_AGENT_MEMORIES: &str = "DELETE FROM agent_memories WHERE workspace_id = $1";
 /// `$1` workspace.
 pub(crate) const PURGE_CHECKPOINTS: &str =
     "DELETE FROM workflow_checkpoints WHERE workspace_id = $1";

@@ -101,8 +101,8 @@ pub(super) async fn delete(
         .await
 }
 
-/// Deletes the workspace's secrets, memory and checkpoints; the purged secrets leave
-/// the read-through cache.
+/// Deletes the workspace's secrets, memory (KV entries and the agent memories it wrote,
+/// counted together) and checkpoints; the purged secrets leave the read-through cache.
 pub(super) async fn purge(
     store: &SqliteStore,
     id: WorkspaceId,
@@ -136,6 +136,12 @@ pub(super) async fn purge(
                         .map_err(at("purge_workspace_data"))?
                         .rows_affected();
                 }
+                counts.memory += sqlx::query(dsql::PURGE_AGENT_MEMORIES)
+                    .bind(id.to_string())
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(at("purge_workspace_data"))?
+                    .rows_affected();
                 let event = insert_event(conn, event, 0).await?;
                 Ok((counts, event))
             })

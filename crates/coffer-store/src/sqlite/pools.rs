@@ -22,6 +22,10 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// The writer task waits this long for its connection before a batch is "unavailable".
 const WRITE_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 const READ_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Readers map up to this much of the file instead of copying pages through SQLite's
+/// page cache: vector searches read every candidate row's 1.5 KB embedding, and this
+/// halved their time at 100k memories. Address space only; the OS page cache backs it.
+const READER_MMAP_BYTES: u64 = 1 << 30;
 
 fn base_options(path: &Path) -> SqliteConnectOptions {
     SqliteConnectOptions::new()
@@ -68,6 +72,10 @@ pub(super) async fn open_readers(path: &Path) -> Result<SqlitePool, sqlx::Error>
         .idle_timeout(None)
         .max_lifetime(None)
         .test_before_acquire(false)
-        .connect_with(base_options(path).read_only(true))
+        .connect_with(
+            base_options(path)
+                .read_only(true)
+                .pragma("mmap_size", READER_MMAP_BYTES.to_string()),
+        )
         .await
 }

@@ -81,6 +81,11 @@ fn render_core(e: CoreError) -> (StatusCode, &'static str, String) {
             "unauthenticated",
             "invalid token".to_owned(),
         ),
+        CoreError::MemoryDenied(_) => (
+            S::FORBIDDEN,
+            "permission denied",
+            "memory write denied".to_owned(),
+        ),
         CoreError::Denied(denied) => (
             S::FORBIDDEN,
             "permission denied",
@@ -181,6 +186,8 @@ fn missing_detail(missing: &Missing) -> &'static str {
         Missing::LlmProfile(_) | Missing::AgentProfile(_) | Missing::MetaProfile(_) => "profile",
         Missing::Workspace => "workspace",
         Missing::OrgToken => "token",
+        Missing::Memory => "memory",
+        Missing::MemoryNamespace => "memory namespace",
     }
 }
 

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use coffer_core::CoreError;
 use coffer_core::domain::WorkspaceStatus;
-use coffer_core::error::{AuthFailure, Missing, WorkspaceAction};
+use coffer_core::error::{AuthFailure, MemoryDenial, Missing, WorkspaceAction};
 use serde_json::{Value, json};
 
 pub const INVALID_REQUEST_BODY: &str = "invalid request body";
@@ -102,6 +102,7 @@ fn render_core(e: CoreError, internal: &'static str) -> (StatusCode, Value) {
             error(StatusCode::UNAUTHORIZED, "invalid workspace auth token")
         }
         CoreError::Denied(_) => error(StatusCode::FORBIDDEN, "workspace access denied"),
+        CoreError::MemoryDenied(denial) => error(StatusCode::FORBIDDEN, memory_denied(denial)),
         CoreError::Unavailable | CoreError::AgentUnavailable => (
             StatusCode::SERVICE_UNAVAILABLE,
             json!({"error": UNAVAILABLE, "code": "platform_unavailable"}),
@@ -129,6 +130,8 @@ fn not_found(missing: &Missing) -> &'static str {
         Missing::Secret => "secret not found",
         Missing::Workspace => "workspace not found",
         Missing::OrgToken => "org token not found",
+        Missing::Memory => "memory not found or not owned by this workspace",
+        Missing::MemoryNamespace => "namespace not found",
         Missing::LlmProfile(_)
         | Missing::AgentProfile(_)
         | Missing::MetaProfile(_)
@@ -136,6 +139,13 @@ fn not_found(missing: &Missing) -> &'static str {
         | Missing::Agent
         | Missing::Conversation
         | Missing::Message => "not found",
+    }
+}
+
+fn memory_denied(denial: MemoryDenial) -> &'static str {
+    match denial {
+        MemoryDenial::GlobalFromChild => "only root workspaces can write GLOBAL memories",
+        MemoryDenial::NamespaceNotWritable => "namespace not writable by this workspace",
     }
 }
 

@@ -88,7 +88,9 @@ fn render_core(e: CoreError) -> (StatusCode, Value) {
         // Mafold-only conditions; an OpenHands route never produces them, but if one
         // did, it would read as the matching HTTP error.
         CoreError::AccountAuth(_) => detail(StatusCode::UNAUTHORIZED, "Unauthorized"),
-        CoreError::Denied(_) => detail(StatusCode::FORBIDDEN, "Forbidden"),
+        CoreError::Denied(_) | CoreError::MemoryDenied(_) => {
+            detail(StatusCode::FORBIDDEN, "Forbidden")
+        }
         CoreError::InvalidInput(_) => detail(StatusCode::BAD_REQUEST, "Invalid request"),
         CoreError::AlreadyExists(_) => detail(StatusCode::CONFLICT, "Already exists"),
         CoreError::InvalidConversation(text) => detail(StatusCode::UNPROCESSABLE_ENTITY, &text),
@@ -136,6 +138,8 @@ fn not_found(missing: Missing) -> String {
         Missing::Message => "Message not found".to_owned(),
         Missing::Workspace => "Workspace not found".to_owned(),
         Missing::OrgToken => "Org token not found".to_owned(),
+        Missing::Memory => "Memory not found".to_owned(),
+        Missing::MemoryNamespace => "Memory namespace not found".to_owned(),
     }
 }
 
