@@ -1,8 +1,8 @@
 //! The Molecule "Memory & Secrets API" dialect: workspaces (with a lifecycle designed
 //! for coffer), their secrets layered over the global ones, the model setting, and a
-//! stream of restart and status events, KV memory and workflow checkpoints. Wire
-//! contract: `shared/spec/molecule.md` §1–6, §8, §10–11; deliberate differences are
-//! listed in `docs/dialects/molecule.md`.
+//! stream of restart and status events, KV memory, workflow checkpoints, and agent
+//! memories (v1 and our v2 namespaces). Wire contract: `shared/spec/molecule.md` §1–11;
+//! deliberate differences are listed in `docs/dialects/molecule.md`.
 //!
 //! One file per resource, each with its `routes()`; this router merges them. To add a
 //! resource (KV memory, checkpoints…): a new file with handlers taking [`auth::
@@ -10,6 +10,7 @@
 //! Errors are `{"error": ...}` ([`error::MoleculeError`]); a wrong method is 405
 //! `{"error":"method not allowed"}`.
 
+mod agent_memories;
 pub mod auth;
 pub mod body;
 mod checkpoints;
@@ -17,8 +18,10 @@ pub mod error;
 mod events;
 mod global_secrets;
 mod memory;
+mod memory_namespaces;
 mod model;
 pub mod path;
+mod query;
 mod secrets;
 mod wire;
 mod workspaces;
@@ -40,6 +43,8 @@ pub fn router(state: AppState) -> Router {
         .merge(global_secrets::routes())
         .merge(memory::routes())
         .merge(checkpoints::routes())
+        .merge(agent_memories::routes())
+        .merge(memory_namespaces::routes())
         .layer(middleware::map_response(json_method_not_allowed))
         .with_state(state)
 }

@@ -63,6 +63,9 @@ pub struct Options {
     /// the house agents' platform keys, and the longest a reply may take. Dev tokens
     /// follow `dev_mode` and `bound_to_loopback`, as in `coffer serve`.
     pub mafold: crate::mafold_helpers::MafoldOptions,
+    /// Molecule agent memories: the embedder (none by default) and its timeouts. The
+    /// background indexer runs when an embedder is set.
+    pub memory: coffer_core::ops::MemoryOptions,
 }
 
 impl Default for Options {
@@ -78,6 +81,7 @@ impl Default for Options {
             supervise: false,
             agent: coffer_agent::AgentConfig::default(),
             mafold: Default::default(),
+            memory: Default::default(),
         }
     }
 }
@@ -197,7 +201,9 @@ impl TestApp {
         }
         let dev_tokens = options.dev_mode && options.bound_to_loopback;
         core = core.with_chat_options(options.mafold.chat_options(dev_tokens));
+        core = core.with_memory_options(options.memory.clone());
         let core = Arc::new(core);
+        core.spawn_memory_indexer();
         core.recover_conversations()
             .await
             .expect("recover conversations");
