@@ -18,7 +18,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the HTTP server.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Re-seal every stored value under the current key (old keys from OH_PREVIOUS_SECRET_KEYS).
     RotateKey(StorageArgs),
     /// Manage Molecule workspaces, directly in the database (no server needed; a SQLite
@@ -207,4 +207,6 @@ pub struct ServeArgs {
     pub providers: ProviderArgs,
     #[command(flatten)]
     pub agent: crate::agent_args::AgentArgs,
+    #[command(flatten)]
+    pub embeddings: crate::embedding_args::EmbeddingArgs,
 }

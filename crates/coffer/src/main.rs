@@ -10,6 +10,7 @@ mod account_admin;
 mod agent_args;
 mod chat_config;
 mod cli;
+mod embedding_args;
 mod env_config;
 mod rotate;
 mod serve;
@@ -30,7 +31,7 @@ fn main() -> std::process::ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            cli::Command::Serve(args) => serve::run(args).await,
+            cli::Command::Serve(args) => serve::run(*args).await,
             cli::Command::RotateKey(args) => rotate::run(args).await,
             cli::Command::Workspace(command) => workspace_admin::run_workspace(command).await,
             cli::Command::OrgToken(command) => workspace_admin::run_org_token(command).await,

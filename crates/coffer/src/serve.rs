@@ -39,8 +39,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     let agents = coffer_agent::AgentRuntime::new(args.agent.config());
     core = core.with_agent_runtime(agents.ports());
+    let memory = args
+        .embeddings
+        .options(&core, &args.storage.data_dir)
+        .await?;
+    core = core.with_memory_options(memory);
     let core = Arc::new(core);
     core.spawn_reply_sweep();
+    core.spawn_memory_indexer();
     core.recover_conversations().await?;
     if resolved.has_previous {
         let report = core.reseal_all(&Principal::System).await?;
