@@ -6,6 +6,7 @@
 //! becomes [`StoreError::Other`], never a panic and never a silently different value.
 //! Error messages name the row, never its content.
 
+pub(crate) mod agent_memories;
 pub(crate) mod chats;
 pub(crate) mod conversations;
 pub(crate) mod workspaces;

@@ -17,7 +17,7 @@ use std::sync::Mutex;
 
 use anyhow::Context;
 use async_trait::async_trait;
-use coffer_core::domain::{AgentMemory, MemoryHit, MemoryScope, MemoryVector, WorkspaceId};
+use coffer_core::domain::{AgentMemory, MemoryHit, MemoryVector, WorkspaceId};
 use coffer_core::embedder::{cosine, vector_from_bytes, vector_to_bytes};
 use coffer_core::event::{Event, NewEvent};
 use coffer_core::store::{MemoryFilter, MemorySearch, MemoryStore, MemoryToEmbed, StoreError};
@@ -26,6 +26,7 @@ use sqlx::{AssertSqlSafe, PgPool, Postgres, QueryBuilder};
 use super::error::at;
 use super::migrate::MIGRATION_LOCK;
 use super::{PgStore, commit, insert_event};
+use crate::rows::agent_memories::{MemoryTuple, agent_memory, like_literal};
 
 /// Set (non-empty, not `0`) to run as if pgvector were missing (tests, benchmarks).
 pub const DISABLE_PGVECTOR_VAR: &str = "COFFER_PG_DISABLE_PGVECTOR";
@@ -44,9 +45,6 @@ const VECTOR_OVERSAMPLE: usize = 16;
 const BATCH: i64 = 1_000;
 
 const COLUMNS: &str = "id, workspace_id, scope, namespace, content, created_at";
-
-/// `id, workspace_id, scope, namespace, content, created_at`.
-type MemoryTuple = (String, String, String, String, String, i64);
 
 /// What the store knows about pgvector: the quoted schema of the extension when the
 /// store uses it, and the dimensions whose HNSW index is known to exist.
@@ -196,19 +194,6 @@ fn vector_text(v: &[f32]) -> Option<String> {
     Some(s)
 }
 
-fn memory(row: MemoryTuple) -> Result<AgentMemory, StoreError> {
-    let (id, workspace_id, scope, namespace, content, created_at_ms) = row;
-    let bad = |column: &str| StoreError::Other(anyhow::anyhow!("agent memory {id}: bad {column}"));
-    Ok(AgentMemory {
-        workspace_id: WorkspaceId::parse(&workspace_id).ok_or_else(|| bad("workspace_id"))?,
-        scope: MemoryScope::parse(&scope).ok_or_else(|| bad("scope"))?,
-        id,
-        namespace,
-        content,
-        created_at_ms,
-    })
-}
-
 /// Appends ` WHERE (<clauses>) [AND namespace = $n]`; `false` when no row can match.
 fn push_filter(qb: &mut QueryBuilder<Postgres>, filter: &MemoryFilter) -> bool {
     if filter.clauses.is_empty() {
@@ -240,18 +225,6 @@ fn push_filter(qb: &mut QueryBuilder<Postgres>, filter: &MemoryFilter) -> bool {
         qb.push(" AND namespace = ").push_bind(namespace.clone());
     }
     true
-}
-
-/// `value` for `ILIKE … ESCAPE '\'`: matches itself literally.
-fn like_literal(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    for c in value.chars() {
-        if matches!(c, '\\' | '%' | '_') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// `false` when `value` holds a NUL, which no PostgreSQL text value can.
@@ -391,7 +364,7 @@ impl PgStore {
         rows.into_iter()
             .map(|row| {
                 Ok(MemoryHit {
-                    memory: memory(row)?,
+                    memory: agent_memory(row)?,
                     similarity: None,
                 })
             })
@@ -454,7 +427,7 @@ impl PgStore {
         rows.into_iter()
             .map(|(id, ws, scope, ns, content, at_ms, similarity)| {
                 Ok(MemoryHit {
-                    memory: memory((id, ws, scope, ns, content, at_ms))?,
+                    memory: agent_memory((id, ws, scope, ns, content, at_ms))?,
                     similarity: Some(similarity.clamp(-1.0, 1.0)),
                 })
             })
@@ -526,7 +499,7 @@ impl PgStore {
             .filter_map(|r| by_id.remove(&r.id).map(|row| (row, r.similarity)))
             .map(|(row, similarity)| {
                 Ok(MemoryHit {
-                    memory: memory(row)?,
+                    memory: agent_memory(row)?,
                     similarity: Some(similarity),
                 })
             })
@@ -697,11 +670,10 @@ impl MemoryStore for PgStore {
 
 #[cfg(test)]
 mod tests {
-    use super::{Ranked, at_least_0_8, like_literal, quote_ident, vector_text};
+    use super::{Ranked, at_least_0_8, quote_ident, vector_text};
 
     #[test]
     fn helpers_escape_and_format() {
-        assert_eq!(like_literal(r"a%b_c\d"), r"a\%b\_c\\d");
         assert_eq!(quote_ident(r#"my"schema"#), r#""my""schema""#);
         assert_eq!(
             vector_text(&[1.0, -0.5, 0.1]).as_deref(),

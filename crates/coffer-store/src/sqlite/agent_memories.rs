@@ -16,9 +16,8 @@
 //!   need one fixed dimension per table, and could not apply the visibility filter
 //!   before the scan.
 
-use anyhow::anyhow;
 use async_trait::async_trait;
-use coffer_core::domain::{AgentMemory, MemoryHit, MemoryScope, MemoryVector, WorkspaceId};
+use coffer_core::domain::{AgentMemory, MemoryHit, MemoryVector, WorkspaceId};
 use coffer_core::embedder::vector_to_bytes;
 use coffer_core::event::{Event, NewEvent};
 use coffer_core::store::{MemoryFilter, MemorySearch, MemoryStore, MemoryToEmbed, StoreError};
@@ -28,12 +27,10 @@ use super::SqliteStore;
 use super::error::at;
 use super::stop_words::is_stop_word;
 use super::writes::insert_event;
+use crate::rows::agent_memories::{MemoryTuple, agent_memory, like_literal};
 
 /// The columns of a hit, on the `m` alias of `agent_memories`.
 const HIT_COLUMNS: &str = "m.id, m.workspace_id, m.scope, m.namespace, m.content, m.created_at";
-
-/// `(id, workspace_id, scope, namespace, content, created_at)`.
-type MemoryTuple = (String, String, String, String, String, i64);
 
 /// `(id, workspace_id, scope, namespace, content, created_at, distance)`.
 type VectorTuple = (String, String, String, String, String, i64, f64);
@@ -48,22 +45,6 @@ const TO_EMBED: &str = "SELECT id, content FROM agent_memories \
      WHERE embedder IS NULL OR embedder <> $1 ORDER BY created_at, id LIMIT $2";
 
 const SET_VECTOR: &str = "UPDATE agent_memories SET embedder = $1, embedding = $2 WHERE id = $3";
-
-fn memory(t: MemoryTuple) -> Result<AgentMemory, StoreError> {
-    let (id, workspace_id, scope, namespace, content, created_at_ms) = t;
-    let workspace_id = WorkspaceId::parse(&workspace_id)
-        .ok_or_else(|| anyhow!("agent memory {id}: bad workspace id {workspace_id:?}"))?;
-    let scope = MemoryScope::parse(&scope)
-        .ok_or_else(|| anyhow!("agent memory {id}: bad scope {scope:?}"))?;
-    Ok(AgentMemory {
-        id,
-        workspace_id,
-        scope,
-        namespace,
-        content,
-        created_at_ms,
-    })
-}
 
 fn limit_value(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
@@ -117,18 +98,6 @@ fn push_filter(qb: &mut QueryBuilder<Sqlite>, filter: &MemoryFilter) -> bool {
     true
 }
 
-/// `s` with `\`, `%` and `_` escaped for `LIKE … ESCAPE '\'`.
-fn escape_like(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if matches!(c, '\\' | '%' | '_') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// The FTS5 query for `plainto_tsquery('english', q)`: each alphanumeric word of `q`,
 /// lowercased, that is not a stop word, as a quoted string, ANDed; `None` when no word
 /// is left.
@@ -156,7 +125,7 @@ impl SqliteStore {
         rows.into_iter()
             .map(|t| {
                 Ok(MemoryHit {
-                    memory: memory(t)?,
+                    memory: agent_memory(t)?,
                     similarity: None,
                 })
             })
@@ -223,7 +192,7 @@ impl MemoryStore for SqliteStore {
                     "SELECT {HIT_COLUMNS} FROM agent_memories m \
                      WHERE m.content LIKE '%' || "
                 ));
-                qb.push_bind(escape_like(s)).push(" || '%' ESCAPE '\\'");
+                qb.push_bind(like_literal(s)).push(" || '%' ESCAPE '\\'");
                 push_filter(&mut qb, filter);
                 qb.push(" ORDER BY m.created_at DESC, m.id DESC LIMIT ")
                     .push_bind(limit);
@@ -269,7 +238,7 @@ impl MemoryStore for SqliteStore {
                 rows.into_iter()
                     .map(|(id, w, scope, ns, content, at_ms, d)| {
                         Ok(MemoryHit {
-                            memory: memory((id, w, scope, ns, content, at_ms))?,
+                            memory: agent_memory((id, w, scope, ns, content, at_ms))?,
                             similarity: Some((1.0 - d).clamp(-1.0, 1.0) as f32),
                         })
                     })
@@ -343,13 +312,7 @@ impl MemoryStore for SqliteStore {
 
 #[cfg(test)]
 mod tests {
-    use super::{escape_like, fts_query};
-
-    #[test]
-    fn like_wildcards_are_escaped() {
-        assert_eq!(escape_like(r"50%_a\b"), r"50\%\_a\\b");
-        assert_eq!(escape_like("plain"), "plain");
-    }
+    use super::fts_query;
 
     #[test]
     fn full_text_queries_are_quoted_words_without_stop_words() {

@@ -9,46 +9,12 @@
 //! Only what the port promises is asserted: no backend's scores, and full-text ordering
 //! only where any sane ranking agrees.
 
-use coffer_core::domain::{
-    AgentMemory, MemoryHit, MemoryScope, MemoryVector, NewWorkspace, Scope, TokenDigest, Workspace,
-    WorkspaceId, WorkspaceStatus,
-};
+use coffer_core::domain::{AgentMemory, MemoryHit, MemoryScope, MemoryVector, WorkspaceId};
 use coffer_core::embedder::normalize;
-use coffer_core::event::{EventKind, NewEvent};
+use coffer_core::event::EventKind;
 use coffer_core::store::{MemoryClause, MemoryFilter, MemorySearch, Store};
 
-use crate::fixtures::ACTOR;
-
-async fn new_workspace(store: &dyn Store) -> WorkspaceId {
-    let new = NewWorkspace::parse("w", None, None, None).unwrap();
-    let w = Workspace {
-        id: WorkspaceId::new_random(),
-        name: new.name,
-        parent_id: None,
-        status: WorkspaceStatus::Online,
-        status_reason: None,
-        runtime: new.runtime,
-        command: None,
-        created_at_ms: 1_000,
-        updated_at_ms: 1_000,
-    };
-    let token = TokenDigest::of(&uuid::Uuid::new_v4().to_string());
-    store
-        .insert_workspace(&w, &token, ev(EventKind::WorkspaceCreated, w.id, "online"))
-        .await
-        .unwrap();
-    w.id
-}
-
-fn ev(kind: EventKind, id: WorkspaceId, name: &str) -> NewEvent {
-    NewEvent {
-        kind,
-        scope: Scope::Workspace(id.as_uuid()).to_string(),
-        name: name.to_owned(),
-        actor: ACTOR.to_owned(),
-        at_ms: 2_000,
-    }
-}
+use crate::fixtures::{ev, new_workspace};
 
 fn mem(
     author: WorkspaceId,

@@ -1,6 +1,8 @@
 //! Small builders for contract cases: names, scopes, writes and events.
 
-use coffer_core::domain::{Scope, SecretName};
+use coffer_core::domain::{
+    NewWorkspace, Scope, SecretName, TokenDigest, Workspace, WorkspaceId, WorkspaceStatus,
+};
 use coffer_core::event::{EventKind, NewEvent};
 use coffer_core::store::{SecretWrite, StoreError};
 
@@ -62,5 +64,38 @@ pub fn assert_conflict<T: std::fmt::Debug>(result: Result<T, StoreError>) {
     match result {
         Err(StoreError::Conflict) => {}
         other => panic!("expected StoreError::Conflict, got {other:?}"),
+    }
+}
+
+/// A new root workspace (status online); its id.
+pub async fn new_workspace(store: &dyn coffer_core::store::Store) -> WorkspaceId {
+    let new = NewWorkspace::parse("w", None, None, None).unwrap();
+    let w = Workspace {
+        id: WorkspaceId::new_random(),
+        name: new.name,
+        parent_id: None,
+        status: WorkspaceStatus::Online,
+        status_reason: None,
+        runtime: new.runtime,
+        command: None,
+        created_at_ms: 1_000,
+        updated_at_ms: 1_000,
+    };
+    let token = TokenDigest::of(&uuid::Uuid::new_v4().to_string());
+    store
+        .insert_workspace(&w, &token, ev(EventKind::WorkspaceCreated, w.id, "online"))
+        .await
+        .unwrap();
+    w.id
+}
+
+/// An event in the workspace's scope, by [`ACTOR`].
+pub fn ev(kind: EventKind, id: WorkspaceId, name: &str) -> NewEvent {
+    NewEvent {
+        kind,
+        scope: Scope::Workspace(id.as_uuid()).to_string(),
+        name: name.to_owned(),
+        actor: ACTOR.to_owned(),
+        at_ms: 2_000,
     }
 }

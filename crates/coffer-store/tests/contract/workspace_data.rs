@@ -2,45 +2,11 @@
 //! (migration 0005): versions and `if_match`, expiry, upsert keeping the row id,
 //! ordering, retention, delete counts, and a purge that leaves other workspaces alone.
 
-use coffer_core::domain::{
-    CheckpointRow, MemoryWrite, NewWorkspace, Scope, TokenDigest, Workspace, WorkspaceId,
-    WorkspaceStatus,
-};
-use coffer_core::event::{EventKind, NewEvent};
+use coffer_core::domain::{CheckpointRow, MemoryWrite, Scope, WorkspaceId};
+use coffer_core::event::EventKind;
 use coffer_core::store::Store;
 
-use crate::fixtures::{ACTOR, name, put_event, sealed, write};
-
-async fn new_workspace(store: &dyn Store) -> WorkspaceId {
-    let new = NewWorkspace::parse("w", None, None, None).unwrap();
-    let w = Workspace {
-        id: WorkspaceId::new_random(),
-        name: new.name,
-        parent_id: None,
-        status: WorkspaceStatus::Online,
-        status_reason: None,
-        runtime: new.runtime,
-        command: None,
-        created_at_ms: 1_000,
-        updated_at_ms: 1_000,
-    };
-    let token = TokenDigest::of(&uuid::Uuid::new_v4().to_string());
-    store
-        .insert_workspace(&w, &token, ev(EventKind::WorkspaceCreated, w.id, "online"))
-        .await
-        .unwrap();
-    w.id
-}
-
-fn ev(kind: EventKind, id: WorkspaceId, name: &str) -> NewEvent {
-    NewEvent {
-        kind,
-        scope: Scope::Workspace(id.as_uuid()).to_string(),
-        name: name.to_owned(),
-        actor: ACTOR.to_owned(),
-        at_ms: 2_000,
-    }
-}
+use crate::fixtures::{ev, name, new_workspace, put_event, sealed, write};
 
 fn row(id: WorkspaceId, wf: &str, step: &str, index: i64, at: i64) -> CheckpointRow {
     CheckpointRow {
