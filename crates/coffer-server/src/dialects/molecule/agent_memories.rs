@@ -103,7 +103,8 @@ async fn search(
     Ok(Json(Value::Array(rows)).into_response())
 }
 
-async fn remove(
+/// Deletes a memory the caller wrote (v1 and v2 alike).
+pub(super) async fn remove(
     State(state): State<AppState>,
     auth: WorkspaceAuth,
     params: RawPathParams,

@@ -19,7 +19,7 @@
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{RawPathParams, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
@@ -28,8 +28,7 @@ use coffer_core::ops::{FoundMemory, NamespaceDraft, NamespaceQuery};
 use serde_json::{Map, Value, json};
 
 use super::agent_memories::{
-    BAD_MODE, BAD_SCOPE, bad_request, insert_similarity, limit, memory_id, mode, object,
-    string_field,
+    BAD_MODE, BAD_SCOPE, bad_request, insert_similarity, limit, mode, object, remove, string_field,
 };
 use super::auth::WorkspaceAuth;
 use super::body::Body;
@@ -136,21 +135,6 @@ async fn search(
         .or_say("search failed")?;
     let rows: Vec<Value> = found.iter().map(|(m, ns)| row(m, ns)).collect();
     Ok(Json(Value::Array(rows)).into_response())
-}
-
-async fn remove(
-    State(state): State<AppState>,
-    auth: WorkspaceAuth,
-    params: RawPathParams,
-) -> Result<Json<Value>, MoleculeError> {
-    let id = auth.id()?;
-    let memory_id = memory_id(&params);
-    state
-        .core
-        .delete_agent_memory(&auth.principal, id, &memory_id)
-        .await
-        .or_say("delete failed")?;
-    Ok(Json(json!({"status": "deleted"})))
 }
 
 /// A v2 search row: `{id, namespace, scope, kind, author_workspace_id, content,
