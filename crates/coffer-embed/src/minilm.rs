@@ -2,6 +2,7 @@
 //! candle. BERT encoder, mean pooling over the attention mask, L2 normalisation (the
 //! sentence-transformers recipe for this model).
 
+use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -11,6 +12,7 @@ use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{BertModel, Config, DTYPE};
 use coffer_core::embedder::{EmbedError, Embedder, normalize};
 use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
+use tokio::sync::oneshot;
 
 /// The id stored with MiniLM vectors.
 pub const MINILM_ID: &str = "minilm-l6-v2/384";
@@ -22,11 +24,32 @@ pub const MAX_TOKENS: usize = 256;
 pub const MAX_BATCH: usize = 32;
 
 /// all-MiniLM-L6-v2 loaded from a directory holding `model.safetensors`,
-/// `tokenizer.json` and `config.json`. Cheap to clone (the model is shared); one batch
-/// runs at a time, on tokio's blocking pool.
+/// `tokenizer.json` and `config.json`. Cheap to clone (the model is shared).
+///
+/// Calls are micro-batched: texts of concurrent calls that arrive while a forward pass
+/// runs are embedded together in the next one (up to [`MAX_BATCH`] texts), on one
+/// thread of tokio's blocking pool. A lone call waits for nothing; under load, one pass
+/// over several texts costs much less than one pass per text.
 #[derive(Clone)]
 pub struct MiniLm {
-    model: Arc<Mutex<Model>>,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    model: Model,
+    queue: Mutex<Queue>,
+}
+
+#[derive(Default)]
+struct Queue {
+    jobs: VecDeque<Job>,
+    /// A drain loop is running (it takes every job queued before it stops).
+    draining: bool,
+}
+
+struct Job {
+    texts: Vec<String>,
+    reply: oneshot::Sender<Result<Vec<Vec<f32>>, EmbedError>>,
 }
 
 struct Model {
@@ -88,12 +111,75 @@ impl MiniLm {
             .map_err(|e| unavailable("reading model.safetensors", e))?;
         let bert = BertModel::load(vb, &config).map_err(|e| unavailable("loading the model", e))?;
         Ok(MiniLm {
-            model: Arc::new(Mutex::new(Model {
-                bert,
-                tokenizer,
-                device,
-            })),
+            inner: Arc::new(Inner {
+                model: Model {
+                    bert,
+                    tokenizer,
+                    device,
+                },
+                queue: Mutex::new(Queue::default()),
+            }),
         })
+    }
+}
+
+impl Inner {
+    /// Runs queued jobs, several per forward pass, until the queue is empty.
+    fn drain(&self) {
+        // Should inference panic, the next call can drain again; the jobs of the failed
+        // pass see their reply channel closed.
+        struct Stop<'a>(&'a Mutex<Queue>);
+        impl Drop for Stop<'_> {
+            fn drop(&mut self) {
+                if std::thread::panicking()
+                    && let Ok(mut queue) = self.0.lock()
+                {
+                    queue.draining = false;
+                }
+            }
+        }
+        let _stop = Stop(&self.queue);
+        loop {
+            let jobs = {
+                let Ok(mut queue) = self.queue.lock() else {
+                    return;
+                };
+                let mut jobs = Vec::new();
+                let mut texts = 0;
+                while let Some(job) = queue.jobs.front() {
+                    if !jobs.is_empty() && texts + job.texts.len() > MAX_BATCH {
+                        break;
+                    }
+                    texts += job.texts.len();
+                    jobs.extend(queue.jobs.pop_front());
+                }
+                if jobs.is_empty() {
+                    queue.draining = false;
+                    return;
+                }
+                jobs
+            };
+            let texts: Vec<String> = jobs.iter().flat_map(|j| j.texts.iter().cloned()).collect();
+            let mut result = Vec::with_capacity(texts.len());
+            let mut failure = None;
+            for batch in texts.chunks(MAX_BATCH) {
+                match self.model.embed_batch(batch.to_vec()) {
+                    Ok(vectors) => result.extend(vectors),
+                    Err(e) => {
+                        failure = Some(e);
+                        break;
+                    }
+                }
+            }
+            let mut vectors = result.into_iter();
+            for job in jobs {
+                let answer = match &failure {
+                    Some(e) => Err(e.clone()),
+                    None => Ok(vectors.by_ref().take(job.texts.len()).collect()),
+                };
+                let _ = job.reply.send(answer);
+            }
+        }
     }
 }
 
@@ -142,20 +228,28 @@ impl Embedder for MiniLm {
     }
 
     async fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, EmbedError> {
-        let mut out = Vec::with_capacity(texts.len());
-        for batch in texts.chunks(MAX_BATCH) {
-            let model = Arc::clone(&self.model);
-            let batch = batch.to_vec();
-            let vectors = tokio::task::spawn_blocking(move || {
-                let model = model
-                    .lock()
-                    .map_err(|_| EmbedError::Unavailable("model lock poisoned".into()))?;
-                model.embed_batch(batch)
-            })
-            .await
-            .map_err(|e| unavailable("inference task", e))??;
-            out.extend(vectors);
+        if texts.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(out)
+        let (reply, answer) = oneshot::channel();
+        let start = {
+            let mut queue = self
+                .inner
+                .queue
+                .lock()
+                .map_err(|_| EmbedError::Unavailable("model queue poisoned".into()))?;
+            queue.jobs.push_back(Job {
+                texts: texts.to_vec(),
+                reply,
+            });
+            !std::mem::replace(&mut queue.draining, true)
+        };
+        if start {
+            let inner = Arc::clone(&self.inner);
+            tokio::task::spawn_blocking(move || inner.drain());
+        }
+        answer
+            .await
+            .map_err(|_| EmbedError::Unavailable("inference failed".into()))?
     }
 }

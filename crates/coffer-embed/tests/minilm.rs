@@ -98,6 +98,34 @@ async fn batch_equals_single() {
     }
 }
 
+/// Concurrent calls are micro-batched together; each still gets its own texts' vectors,
+/// in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_calls_get_their_own_vectors() {
+    let Some(m) = model() else { return };
+    let texts: Vec<Vec<String>> = (0..12)
+        .map(|i| match i % 3 {
+            0 => strings(&[CAT]),
+            1 => vec![format!("Call {i} asks about invoices."), RESET.to_owned()],
+            _ => strings(&[REVENUE, KITTEN, FORGOT]),
+        })
+        .collect();
+    let calls = texts.iter().map(|t| {
+        let m = m.clone();
+        let t = t.clone();
+        tokio::spawn(async move { m.embed(&t).await })
+    });
+    let answers = futures::future::join_all(calls).await;
+    for (t, answer) in texts.iter().zip(answers) {
+        let got = answer.unwrap().unwrap();
+        assert_eq!(got.len(), t.len());
+        for (text, vector) in t.iter().zip(&got) {
+            let alone = m.embed(std::slice::from_ref(text)).await.unwrap();
+            assert!(cosine(vector, &alone[0]) > 0.9999, "{text}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn empty_input_gives_no_vectors() {
     let Some(m) = model() else { return };
