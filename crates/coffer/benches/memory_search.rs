@@ -110,6 +110,25 @@ const WORDS: &[&str] = &[
     "memory",
 ];
 
+/// Made-up words in the synthetic memories.
+const VOCABULARY: usize = 5_000;
+
+/// A pronounceable word for `rank` (distinct ranks, distinct words).
+fn made_up_word(mut rank: usize) -> String {
+    const SYLLABLES: [&str; 16] = [
+        "ka", "lo", "mi", "ne", "ru", "ta", "vo", "zi", "pe", "do", "fu", "gra", "shi", "ben",
+        "tor", "wex",
+    ];
+    let mut word = String::new();
+    loop {
+        word.push_str(SYLLABLES[rank % 16]);
+        rank /= 16;
+        if rank == 0 {
+            return word;
+        }
+    }
+}
+
 /// Serves vectors computed beforehand (semantic search with the embedding excluded).
 struct Precomputed {
     id: String,
@@ -154,12 +173,18 @@ impl Rng {
     fn unit(&mut self) -> f32 {
         (self.next() >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0
     }
+    /// 8 to 19 words: topic words, and made-up words drawn log-uniformly from a
+    /// 5,000-word vocabulary (a few common, most rare, roughly like real text).
     fn sentence(&mut self) -> String {
         let n = 8 + self.below(12);
-        (0..n)
-            .map(|_| WORDS[self.below(WORDS.len())])
-            .collect::<Vec<_>>()
-            .join(" ")
+        (0..n).map(|_| self.word()).collect::<Vec<_>>().join(" ")
+    }
+    fn word(&mut self) -> String {
+        if self.below(4) == 0 {
+            return WORDS[self.below(WORDS.len())].to_owned();
+        }
+        let rank = (VOCABULARY as f64).powf((self.next() >> 11) as f64 / (1u64 << 53) as f64);
+        made_up_word(rank as usize)
     }
     fn vector(&mut self, dims: usize) -> Vec<f32> {
         normalize((0..dims).map(|_| self.unit()).collect())
@@ -408,11 +433,7 @@ async fn measure(
     for i in 0..n + 10 {
         let caller = tree.all[rng.below(tree.all.len())];
         let q = match mode {
-            SearchMode::FullText => format!(
-                "{} {}",
-                WORDS[rng.below(WORDS.len())],
-                WORDS[rng.below(WORDS.len())]
-            ),
+            SearchMode::FullText => format!("{} {}", rng.word(), rng.word()),
             _ => QUERIES[rng.below(QUERIES.len())].to_owned(),
         };
         let query = MemoryQuery {
