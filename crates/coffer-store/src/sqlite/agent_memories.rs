@@ -202,9 +202,12 @@ impl MemoryStore for SqliteStore {
                 let Some(fts) = fts_query(q) else {
                     return Ok(Vec::new());
                 };
+                // CROSS JOIN keeps the full-text match as the outer loop: with a plain
+                // JOIN the planner may walk the filter's index and run the whole MATCH
+                // once per candidate row (measured 90 ms p50 at 100k rows).
                 let mut qb = QueryBuilder::new(format!(
                     "SELECT {HIT_COLUMNS} FROM agent_memories_fts \
-                     JOIN agent_memories m ON m.rowid = agent_memories_fts.rowid \
+                     CROSS JOIN agent_memories m ON m.rowid = agent_memories_fts.rowid \
                      WHERE agent_memories_fts MATCH "
                 ));
                 qb.push_bind(fts);
