@@ -238,17 +238,24 @@ impl Core {
     /// The authors of W's team: its anchor (W's parent, or W when it is a root) and the
     /// anchor's direct children, removed workspaces excluded.
     pub(super) async fn team_of(&self, me: &Workspace) -> Result<Vec<WorkspaceId>, CoreError> {
-        let anchor = me.parent_id.unwrap_or(me.id);
-        Ok(self
-            .store
-            .list_workspaces()
-            .await?
-            .into_iter()
-            .filter(|w| w.status != WorkspaceStatus::Removed)
-            .filter(|w| w.id == anchor || w.parent_id == Some(anchor))
-            .map(|w| w.id)
-            .collect())
+        let all = self.store.list_workspaces().await?;
+        Ok(team_authors(team_anchor(me), &all))
     }
+}
+
+/// The anchor of W's team: W's parent, or W itself when it is a root.
+pub(super) fn team_anchor(me: &Workspace) -> WorkspaceId {
+    me.parent_id.unwrap_or(me.id)
+}
+
+/// The authors of the team anchored at `anchor`: the anchor and its direct children,
+/// removed workspaces excluded.
+pub(super) fn team_authors(anchor: WorkspaceId, all: &[Workspace]) -> Vec<WorkspaceId> {
+    all.iter()
+        .filter(|w| w.status != WorkspaceStatus::Removed)
+        .filter(|w| w.id == anchor || w.parent_id == Some(anchor))
+        .map(|w| w.id)
+        .collect()
 }
 
 /// The category as given (`general` when absent), at most 50 bytes.

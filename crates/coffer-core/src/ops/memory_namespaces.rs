@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 
 use super::Core;
-use super::agent_memories::{FoundMemory, category};
+use super::agent_memories::{FoundMemory, category, team_anchor, team_authors};
 use super::memory_search::SearchMode;
 use crate::domain::{AgentMemory, MEMORY_SEARCH_LIMIT, MemoryScope, Workspace, WorkspaceId};
 use crate::error::{CoreError, MemoryDenial, Missing, WorkspaceAction};
@@ -162,7 +162,7 @@ pub fn namespace_name(scope: MemoryScope, anchor: WorkspaceId) -> String {
 
 fn namespaces_of(me: &Workspace, all: &[Workspace]) -> Vec<MemoryNamespace> {
     let by_id: HashMap<WorkspaceId, &Workspace> = all.iter().map(|w| (w.id, w)).collect();
-    let anchor = me.parent_id.unwrap_or(me.id);
+    let anchor = team_anchor(me);
     let mut root = me;
     for _ in 0..MAX_ANCESTOR_WALK {
         match root.parent_id.and_then(|p| by_id.get(&p)) {
@@ -170,12 +170,7 @@ fn namespaces_of(me: &Workspace, all: &[Workspace]) -> Vec<MemoryNamespace> {
             None => break,
         }
     }
-    let team: Vec<WorkspaceId> = all
-        .iter()
-        .filter(|w| w.status != crate::domain::WorkspaceStatus::Removed)
-        .filter(|w| w.id == anchor || w.parent_id == Some(anchor))
-        .map(|w| w.id)
-        .collect();
+    let team = team_authors(anchor, all);
     vec![
         MemoryNamespace {
             name: namespace_name(MemoryScope::Local, me.id),
