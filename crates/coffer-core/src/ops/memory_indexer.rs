@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::Core;
-use crate::domain::MemoryVector;
 
 const BATCH: usize = 32;
 const IDLE_PERIOD: Duration = Duration::from_secs(60);
@@ -32,32 +31,9 @@ impl Core {
         }
         let texts: Vec<String> = todo.iter().map(|m| m.content.clone()).collect();
         let timeout = self.memory.options.write_timeout * 4;
-        let vectors = match tokio::time::timeout(timeout, embedder.embed(&texts)).await {
-            Ok(Ok(v)) if v.len() == texts.len() && v.iter().all(|v| v.len() == embedder.dims()) => {
-                v
-            }
-            Ok(Ok(_)) => {
-                tracing::warn!(
-                    embedder = embedder.id(),
-                    "embedder returned a malformed answer"
-                );
-                return None;
-            }
-            Ok(Err(e)) => {
-                tracing::warn!(embedder = embedder.id(), error = %e, "background embedding failed");
-                return None;
-            }
-            Err(_) => {
-                tracing::warn!(embedder = embedder.id(), "background embedding timed out");
-                return None;
-            }
-        };
+        let vectors = self.embed_texts(&texts, timeout).await?;
         let mut stored = 0;
         for (memory, vector) in todo.iter().zip(vectors) {
-            let vector = MemoryVector {
-                embedder: embedder.id().to_owned(),
-                vector,
-            };
             match self.store.set_memory_vector(&memory.id, &vector).await {
                 Ok(true) => stored += 1,
                 Ok(false) => {}

@@ -38,18 +38,36 @@ impl SearchMode {
 const RRF_K: f64 = 60.0;
 
 impl Core {
-    /// One vector for `text` from the configured embedder, or `None` (no embedder, an
-    /// error, a timeout, or a malformed answer; logged without the text).
+    /// One vector for `text` from the configured embedder, or `None` (see
+    /// [`Core::embed_texts`]).
     pub(super) async fn embed_one(&self, text: &str, timeout: Duration) -> Option<MemoryVector> {
+        let mut vectors = self.embed_texts(&[text.to_owned()], timeout).await?;
+        Some(vectors.remove(0))
+    }
+
+    /// One vector per text from the configured embedder, each tagged with its id; `None`
+    /// when there is no embedder, or it fails, times out or answers a wrong count or
+    /// dimension (logged, never with the texts).
+    pub(super) async fn embed_texts(
+        &self,
+        texts: &[String],
+        timeout: Duration,
+    ) -> Option<Vec<MemoryVector>> {
         let embedder = self.memory.options.embedder.as_ref()?;
-        let input = [text.to_owned()];
-        let result = tokio::time::timeout(timeout, embedder.embed(&input)).await;
-        match result {
-            Ok(Ok(mut vectors)) if vectors.len() == 1 && vectors[0].len() == embedder.dims() => {
-                Some(MemoryVector {
-                    embedder: embedder.id().to_owned(),
-                    vector: vectors.remove(0),
-                })
+        match tokio::time::timeout(timeout, embedder.embed(texts)).await {
+            Ok(Ok(vectors))
+                if vectors.len() == texts.len()
+                    && vectors.iter().all(|v| v.len() == embedder.dims()) =>
+            {
+                Some(
+                    vectors
+                        .into_iter()
+                        .map(|vector| MemoryVector {
+                            embedder: embedder.id().to_owned(),
+                            vector,
+                        })
+                        .collect(),
+                )
             }
             Ok(Ok(_)) => {
                 tracing::warn!(
